@@ -1,0 +1,1 @@
+//! `cache-persist`: arrives with its issue.

@@ -1,0 +1,1 @@
+//! `cache-redis`: arrives with its issue.

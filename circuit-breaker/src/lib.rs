@@ -1,0 +1,1 @@
+//! `circuit-breaker`: arrives with its issue.

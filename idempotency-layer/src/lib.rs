@@ -1,0 +1,1 @@
+//! `idempotency-layer`: arrives with its issue.

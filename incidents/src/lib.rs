@@ -1,0 +1,1 @@
+//! `incidents`: arrives with its issue.

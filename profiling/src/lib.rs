@@ -1,0 +1,1 @@
+//! `profiling`: arrives with its issue.

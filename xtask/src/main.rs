@@ -1,0 +1,34 @@
+//! `cargo xtask`: every developer workflow of the workspace, as one small binary.
+//!
+//! `main` only dispatches; each task lives in its own module with a `run` function, and the flags
+//! of every task are parsed in [`flags`].
+
+mod ci;
+mod cmd;
+mod flags;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let task = match flags::Task::from_args(std::env::args().skip(1)) {
+        Ok(task) => task,
+        Err(message) => {
+            eprintln!("error: {message}\n\n{}", flags::HELP);
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match task {
+        flags::Task::Help => {
+            println!("{}", flags::HELP);
+            Ok(())
+        }
+        flags::Task::Ci => ci::run(),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
