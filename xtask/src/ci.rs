@@ -1,8 +1,10 @@
 //! `cargo xtask ci`: the gate every change passes, stopping at the first failure.
+//!
+//! The benches run last in smoke mode (dev build, tiny workloads), so none of them rots.
 
 use crate::cmd::Step;
 
-/// Runs fmt, clippy, the test suite and the docs, in that order.
+/// Runs fmt, clippy, the test suite, the docs and the smoke benches, in that order.
 pub(crate) fn run() -> anyhow::Result<()> {
     Step::new("format", "cargo", &["fmt", "--all", "--check"]).run()?;
     Step::new(

@@ -3,6 +3,7 @@
 //! `main` only dispatches; each task lives in its own module with a `run` function, and the flags
 //! of every task are parsed in [`flags`].
 
+mod bench;
 mod ci;
 mod cmd;
 mod flags;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         flags::Task::Ci => ci::run(),
+        flags::Task::Bench { name, mode } => bench::run(name.as_deref(), mode),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
