@@ -29,10 +29,12 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 /// A claim taken by insert-if-absent, completed by compare-and-set:
 ///
 /// ```
-/// # use std::{sync::Arc, time::Duration};
-/// # use bytes::Bytes;
-/// # use cache_core::Store;
-/// # async fn demo(store: Arc<dyn Store>) -> Result<(), cache_core::StoreError> {
+/// use std::{sync::Arc, time::Duration};
+/// use bytes::Bytes;
+/// use cache_core::{ShardedCache, Store};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store: Arc<dyn Store> = Arc::new(ShardedCache::builder().max_capacity(10_000).build_store());
 /// let key = Bytes::from_static(b"order-42");
 /// let claim = Bytes::from_static(b"in-flight:token-7");
 /// match store.insert_if_absent(&key, claim.clone(), Some(Duration::from_secs(60))).await? {
@@ -44,7 +46,11 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 ///     }
 ///     Some(existing) => println!("someone else holds it: {existing:?}"),
 /// }
-/// # Ok(()) }
+/// // A second claim finds the completed record.
+/// let again = store.insert_if_absent(&key, claim, Some(Duration::from_secs(60))).await?;
+/// assert_eq!(again.as_deref(), Some(&b"completed:201"[..]));
+/// # Ok::<(), cache_core::StoreError>(())
+/// # }).unwrap();
 /// ```
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// The live value under `key`, if any.

@@ -2,9 +2,13 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
+
+use crate::extension::{ExtensionNameError, validate_extension_name};
+use crate::grpc::GrpcCode;
 
 /// A boxed error, as tower services return them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -33,6 +37,7 @@ pub struct Problem {
     instance: Option<String>,
     extensions: Map<String, Value>,
     headers: HeaderMap,
+    grpc_code: Option<GrpcCode>,
 }
 
 impl Problem {
@@ -46,6 +51,7 @@ impl Problem {
             instance: None,
             extensions: Map::new(),
             headers: HeaderMap::new(),
+            grpc_code: None,
         }
     }
 
@@ -74,9 +80,51 @@ impl Problem {
     }
 
     /// Adds an extension member to the body.
-    pub fn with_extension(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.extensions.insert(name.into(), value.into());
+    ///
+    /// # Panics
+    ///
+    /// When `name` breaks RFC 9457's rules for extension names (see [`ExtensionNameError`]):
+    /// names are written in code, so a bad one is a bug to catch in the first test that builds
+    /// the problem. [`Problem::try_with_extension`] returns the error instead.
+    pub fn with_extension(self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        match self.try_with_extension(name, value) {
+            Ok(problem) => problem,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Adds an extension member to the body, or says why its name is not allowed.
+    ///
+    /// ```
+    /// use error_mapping::Problem;
+    /// use http::StatusCode;
+    ///
+    /// let problem = Problem::new(StatusCode::CONFLICT);
+    /// assert!(problem.clone().try_with_extension("fingerprint", "ab12").is_ok());
+    /// assert!(problem.try_with_extension("status", 200).is_err());
+    /// ```
+    pub fn try_with_extension(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<Value>,
+    ) -> Result<Self, ExtensionNameError> {
+        let name = name.into();
+        validate_extension_name(&name)?;
+        self.extensions.insert(name, value.into());
+        Ok(self)
+    }
+
+    /// Sets the gRPC code a tonic client sees, when the HTTP status alone would choose another
+    /// (see [`GrpcCode::from_http_status`] for the code chosen otherwise).
+    pub fn with_grpc_code(mut self, code: GrpcCode) -> Self {
+        self.grpc_code = Some(code);
         self
+    }
+
+    /// Adds a `Retry-After` header of `delay`, in whole seconds rounded up (RFC 9110 §10.2.3).
+    pub fn with_retry_after(self, delay: Duration) -> Self {
+        let seconds = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+        self.with_header(http::header::RETRY_AFTER, HeaderValue::from(seconds))
     }
 
     /// Adds a header to the response (e.g. `Retry-After`).
@@ -119,6 +167,20 @@ impl Problem {
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
+
+    /// The delay of the `Retry-After` header, when it is given in seconds.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self.headers.get(http::header::RETRY_AFTER)?;
+        let seconds = value.to_str().ok()?.parse().ok()?;
+        Some(Duration::from_secs(seconds))
+    }
+
+    /// The gRPC code: the one set by [`Problem::with_grpc_code`], else the one the HTTP status
+    /// maps to.
+    pub fn grpc_code(&self) -> GrpcCode {
+        self.grpc_code
+            .unwrap_or_else(|| GrpcCode::from_http_status(self.status))
+    }
 }
 
 impl fmt::Display for Problem {
@@ -138,6 +200,11 @@ impl fmt::Display for Problem {
 pub trait IntoProblem {
     /// The problem a client is shown for this error.
     fn to_problem(&self) -> Problem;
+
+    /// The gRPC code a tonic client is shown for this error: by default the problem's.
+    fn grpc_code(&self) -> GrpcCode {
+        self.to_problem().grpc_code()
+    }
 }
 
 impl IntoProblem for Problem {

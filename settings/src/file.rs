@@ -42,19 +42,28 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Layer, SettingsError> {
     };
     let table: Table = toml::from_str(text).map_err(syntax_error)?;
     let spans: Spanned<Node> = toml::from_str(text).map_err(syntax_error)?;
-    let mut sources = BTreeMap::new();
+    let (mut sources, mut sections) = (BTreeMap::new(), BTreeMap::new());
     collect_lines(
         spans.into_inner(),
         &mut Vec::new(),
-        &mut |key_path, start| {
+        &mut |key_path, start, is_section| {
             let source = Source::File {
                 path: path.to_owned(),
                 line: line_of(text, start),
             };
-            sources.insert(key_path.to_vec(), source);
+            let map = if is_section {
+                &mut sections
+            } else {
+                &mut sources
+            };
+            map.insert(key_path.to_vec(), source);
         },
     );
-    Ok(Layer { table, sources })
+    Ok(Layer {
+        table,
+        sources,
+        sections,
+    })
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -71,14 +80,19 @@ enum Node {
     Table(BTreeMap<String, Spanned<Node>>),
 }
 
-fn collect_lines(node: Node, path: &mut KeyPath, f: &mut impl FnMut(&[String], usize)) {
+/// Calls `f` with the path, starting offset and kind (section or not) of every value.
+/// Calls `f` with the path, starting offset and kind (section or not) of every value.
+fn collect_lines(node: Node, path: &mut KeyPath, f: &mut impl FnMut(&[String], usize, bool)) {
     if let Node::Table(entries) = node {
         for (key, value) in entries {
             path.push(key);
             let start = value.span().start;
             match value.into_inner() {
-                Node::Leaf => f(path, start),
-                table => collect_lines(table, path, f),
+                Node::Leaf => f(path, start, false),
+                table => {
+                    f(path, start, true);
+                    collect_lines(table, path, f);
+                }
             }
             path.pop();
         }

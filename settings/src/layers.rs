@@ -14,11 +14,13 @@ pub(crate) fn dotted(path: &[String]) -> String {
     path.join(".")
 }
 
-/// One layer: a table of values and where each of its leaves came from.
+/// One layer: a table of values, where each of its leaves came from, and where each of its
+/// sections was opened (a file's `[section]` line), for errors about a section as a whole.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Layer {
     pub(crate) table: Table,
     pub(crate) sources: BTreeMap<KeyPath, Source>,
+    pub(crate) sections: BTreeMap<KeyPath, Source>,
 }
 
 impl Layer {
@@ -28,7 +30,11 @@ impl Layer {
         for_each_leaf(&table, &mut Vec::new(), &mut |path, _| {
             sources.insert(path.to_vec(), source.clone());
         });
-        Self { table, sources }
+        Self {
+            table,
+            sources,
+            sections: BTreeMap::new(),
+        }
     }
 }
 
@@ -37,6 +43,7 @@ impl Layer {
 pub(crate) struct Merged {
     table: Table,
     sources: BTreeMap<KeyPath, Source>,
+    sections: BTreeMap<KeyPath, Source>,
 }
 
 impl Merged {
@@ -48,6 +55,7 @@ impl Merged {
                 .retain(|old, _| !old.starts_with(&path) || old == &path);
             self.sources.insert(path, source);
         }
+        self.sections.extend(layer.sections);
     }
 
     /// The merged document.
@@ -87,11 +95,13 @@ impl Merged {
         table.remove(last).is_some()
     }
 
-    /// The layer that set the value at `path` (or the nearest enclosing one).
+    /// The layer that set the value at `path`: its own source, else that of an enclosing value
+    /// set whole, else (for a section) where the section was opened, else the default.
     pub(crate) fn source_of(&self, path: &[String]) -> Source {
         (0..=path.len())
             .rev()
             .find_map(|len| self.sources.get(&path[..len]))
+            .or_else(|| self.sections.get(path))
             .cloned()
             .unwrap_or(Source::Default)
     }
@@ -106,7 +116,8 @@ impl Merged {
     }
 }
 
-fn merge_tables(base: &mut Table, over: Table) {
+/// Lays `over` onto `base`: tables merge key by key, anything else replaces.
+pub(crate) fn merge_tables(base: &mut Table, over: Table) {
     for (key, value) in over {
         match (base.get_mut(&key), value) {
             (Some(Value::Table(base_inner)), Value::Table(over_inner)) => {

@@ -1,12 +1,16 @@
 //! One layered configuration for the resync-rs stack.
 //!
-//! Values come from four layers, the later winning:
+//! Values come from five layers, the later winning:
 //!
 //! 1. the built-in defaults of each type (`Default`);
 //! 2. the defaults of the [`Profile`] (`RESYNC_PROFILE`: `dev`, `test` or `prod`);
 //! 3. a TOML file (a path handed to [`Loader::file`], else `RESYNC_CONFIG`);
 //! 4. environment variables: `RESYNC_` then the key path with `__` between levels, so
-//!    `RESYNC_IDEMPOTENCY__LEASE=90s` sets `lease` in the `[idempotency]` section.
+//!    `RESYNC_IDEMPOTENCY__LEASE=90s` sets `lease` in the `[idempotency]` section;
+//! 5. command-line flags the application hands to [`Loader::flag`].
+//!
+//! [`StackConfig`] holds every crate's own configuration type, one section each; an
+//! application loads its own sections beside them with [`WithStack`].
 //!
 //! Every problem is collected and reported at once, each naming its source exactly: the
 //! variable's literal name, or the file, line and key path, with the value (secrets redacted) and
@@ -65,6 +69,8 @@ mod loader;
 mod profile;
 mod redact;
 mod source;
+mod stack;
+mod with_stack;
 
 pub use configuration::{Configuration, Invalid};
 pub use env::{CONFIG_VAR, PREFIX, PROFILE_VAR};
@@ -74,3 +80,5 @@ pub use loader::Loader;
 pub use profile::{Profile, UnknownProfile};
 pub use redact::REDACTED;
 pub use source::Source;
+pub use stack::{STACK_SECTIONS, StackConfig};
+pub use with_stack::WithStack;

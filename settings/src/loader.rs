@@ -1,4 +1,4 @@
-//! Loading a configuration from its layers: defaults < profile < file < environment.
+//! Loading a configuration from its layers: defaults < profile < file < environment < flags.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -50,6 +50,7 @@ pub struct Loader {
     env: BTreeMap<String, String>,
     file: Option<PathBuf>,
     profile: Option<Profile>,
+    flags: Layer,
 }
 
 impl Default for Loader {
@@ -70,6 +71,7 @@ impl Loader {
             env,
             file: None,
             profile: None,
+            flags: Layer::default(),
         }
     }
 
@@ -83,6 +85,33 @@ impl Loader {
     /// Uses this profile, in place of the one `RESYNC_PROFILE` names.
     pub fn profile(mut self, profile: Profile) -> Self {
         self.profile = Some(profile);
+        self
+    }
+
+    /// Sets the value at a dotted key path from a command-line flag: the last layer, over the
+    /// environment. `flag` is how the source is named in errors and `--print-config`.
+    ///
+    /// # Panics
+    ///
+    /// When `dotted_path` is empty or crosses a value set by an earlier flag.
+    pub fn flag(mut self, dotted_path: &str, flag: &str, value: impl Into<toml::Value>) -> Self {
+        let path: KeyPath = dotted_path.split('.').map(str::to_owned).collect();
+        let (last, parents) = path.split_last().expect("a key path has at least one key");
+        let mut table = &mut self.flags.table;
+        for key in parents {
+            table = table
+                .entry(key.clone())
+                .or_insert_with(|| Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .unwrap_or_else(|| panic!("`{key}` is set by a flag as a value, not a section"));
+        }
+        table.insert(last.clone(), value.into());
+        self.flags.sources.insert(
+            path,
+            Source::Flag {
+                flag: flag.to_owned(),
+            },
+        );
         self
     }
 
@@ -132,6 +161,7 @@ impl Loader {
             }
             Err(err) => issues.extend(err.issues().iter().cloned()),
         }
+        merged.overlay(self.flags.clone());
         let config = deserialize::<T>(&mut merged, &env_raw, &mut issues);
         if let Some(config) = &config {
             for invalid in config.validate() {

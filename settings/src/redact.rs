@@ -8,10 +8,14 @@ pub const REDACTED: &str = "[redacted]";
 /// Key names whose values are secrets wherever they appear.
 const SECRET_KEYS: &[&str] = &["password", "secret", "token", "routing_key", "api_key"];
 
+/// Endings of key names whose values are secrets (`redis_password`, `client_secret`).
+const SECRET_SUFFIXES: &[&str] = &["_password", "_secret", "_api_key"];
+
 /// True when the key path ends in a key that holds a secret.
 pub(crate) fn is_secret(path: &[String]) -> bool {
-    path.last()
-        .is_some_and(|key| SECRET_KEYS.iter().any(|s| key.ends_with(s)))
+    path.last().is_some_and(|key| {
+        SECRET_KEYS.contains(&key.as_str()) || SECRET_SUFFIXES.iter().any(|s| key.ends_with(s))
+    })
 }
 
 /// Renders a value for a person: secrets hidden, and the password of a URL with credentials
@@ -57,6 +61,8 @@ mod tests {
         assert!(is_secret(&path("redis.password")));
         assert!(is_secret(&path("incidents.pagerduty.routing_key")));
         assert!(!is_secret(&path("idempotency.max_key_len")));
+        assert!(!is_secret(&path("idempotency.accept_bare_token")));
+        assert!(is_secret(&path("upstream.client_secret")));
         let url = Value::String("redis://app:s3cret@cache:6379/0".into());
         let shown = display_value(&path("redis.url"), &url);
         assert_eq!(shown, "\"redis://app:[redacted]@cache:6379/0\"");

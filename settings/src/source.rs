@@ -24,6 +24,11 @@ pub enum Source {
         /// The variable's name, e.g. `RESYNC_SERVER__PORT`.
         var: String,
     },
+    /// A command-line flag.
+    Flag {
+        /// The flag as typed, e.g. `--port`.
+        flag: String,
+    },
 }
 
 impl fmt::Display for Source {
@@ -33,6 +38,7 @@ impl fmt::Display for Source {
             Source::Profile(profile) => write!(f, "profile `{profile}` default"),
             Source::File { path, line } => write!(f, "{}:{line}", path.display()),
             Source::Env { var } => write!(f, "environment variable {var}"),
+            Source::Flag { flag } => write!(f, "flag {flag}"),
         }
     }
 }

@@ -284,3 +284,25 @@ fn render_lists_every_value_with_its_source() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_flag_wins_over_the_environment_and_is_named() {
+    let vars = env(&[("RESYNC_SERVER__PORT", "8080")]);
+    let loaded = Loader::with_env(vars)
+        .flag("server.port", "--port", 9090)
+        .load::<App>()
+        .unwrap();
+    assert_eq!(loaded.config().server.port, 9090);
+    assert_eq!(
+        loaded.source_of("server.port"),
+        Source::Flag {
+            flag: "--port".into()
+        }
+    );
+
+    let err = Loader::with_env(env(&[]))
+        .flag("server.port", "--port", 70_000)
+        .load::<App>();
+    let text = err.unwrap_err().to_string();
+    assert!(text.contains("flag --port"), "{text}");
+}

@@ -8,6 +8,7 @@
 use anyhow::bail;
 
 use crate::cmd::{Step, workspace_root};
+use crate::redis;
 
 /// A registered benchmark: its name, and the package and bench target that run it.
 #[derive(Debug, Clone, Copy)]
@@ -15,11 +16,37 @@ pub(crate) struct Bench {
     pub(crate) name: &'static str,
     package: &'static str,
     target: &'static str,
+    /// Measures against a Redis: `REDIS_URL`'s server, or a private one run for it.
+    needs_redis: bool,
+}
+
+impl Bench {
+    const fn new(name: &'static str, package: &'static str, target: &'static str) -> Self {
+        Self {
+            name,
+            package,
+            target,
+            needs_redis: false,
+        }
+    }
+
+    const fn on_redis(self) -> Self {
+        Self {
+            needs_redis: true,
+            ..self
+        }
+    }
 }
 
 /// Every benchmark of the workspace, in the order a full run takes them.
 pub(crate) const BENCHES: &[Bench] = &[
-    // Bench { name: "cache", package: "cache-core", target: "cache" },
+    Bench::new("cache", "cache-core", "cache"),
+    Bench::new("error_mapping", "error-mapping", "error_mapping"),
+    Bench::new("circuit_breaker", "circuit-breaker", "circuit_breaker"),
+    Bench::new("idempotency", "idempotency-layer", "idempotency"),
+    Bench::new("profiling", "profiling", "profiling"),
+    Bench::new("persist", "cache-persist", "persist"),
+    Bench::new("redis", "idempotency-layer", "redis").on_redis(),
 ];
 
 /// How a run is built and sized.
@@ -59,10 +86,14 @@ pub(crate) fn run(name: Option<&str>, mode: Mode) -> anyhow::Result<()> {
             "--bench",
             bench.target,
         ];
-        Step::new(&title, "cargo", &args)
+        let mut step = Step::new(&title, "cargo", &args)
             .env("BENCH_OUT_DIR", &out_dir.to_string_lossy())
-            .env("BENCH_QUICK", if mode == Mode::Full { "0" } else { "1" })
-            .run()?;
+            .env("BENCH_QUICK", if mode == Mode::Full { "0" } else { "1" });
+        let redis = bench.needs_redis.then(redis::provision).transpose()?;
+        if let Some(redis) = &redis {
+            step = step.env("REDIS_URL", redis.url());
+        }
+        step.run()?;
     }
     Ok(())
 }

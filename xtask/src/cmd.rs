@@ -53,3 +53,10 @@ pub(crate) fn workspace_root() -> PathBuf {
         .expect("xtask sits one level below the workspace root")
         .to_path_buf()
 }
+
+/// Where cargo puts its builds: `CARGO_TARGET_DIR`, else `target/` in the workspace root.
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}

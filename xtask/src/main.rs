@@ -6,7 +6,12 @@
 mod bench;
 mod ci;
 mod cmd;
+mod crash;
+mod demo;
 mod flags;
+mod fuzz;
+mod load;
+mod redis;
 
 use std::process::ExitCode;
 
@@ -24,7 +29,11 @@ fn main() -> ExitCode {
             Ok(())
         }
         flags::Task::Ci => ci::run(),
+        flags::Task::Demo { store } => demo::run(store.as_deref()),
+        flags::Task::Load { args } => load::run(&args),
+        flags::Task::Fuzz { target, seconds } => fuzz::run(&target, seconds),
         flags::Task::Bench { name, mode } => bench::run(name.as_deref(), mode),
+        flags::Task::Crash { rounds } => crash::run(rounds),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,197 @@
+//! `metrics` instrumentation (feature `metrics`): operation and lock-wait durations, entries,
+//! approximate memory and evictions, labelled `store = "sharded"`. Without the feature every
+//! function here compiles to nothing.
+
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use super::stats::RemovalCounts;
+use crate::Clock;
+
+#[cfg(feature = "metrics")]
+const STORE: &str = "sharded";
+
+/// Takes the read lock, recording how long it waited when it had to.
+#[cfg(feature = "metrics")]
+pub(crate) fn read<'a, T>(lock: &'a RwLock<T>, clock: &dyn Clock) -> RwLockReadGuard<'a, T> {
+    lock.try_read().unwrap_or_else(|| {
+        let start = clock.now();
+        let guard = lock.read();
+        lock_wait(start, clock);
+        guard
+    })
+}
+
+/// Takes the read lock.
+#[cfg(not(feature = "metrics"))]
+pub(crate) fn read<'a, T>(lock: &'a RwLock<T>, _clock: &dyn Clock) -> RwLockReadGuard<'a, T> {
+    lock.read()
+}
+
+/// Takes the write lock, recording how long it waited when it had to.
+#[cfg(feature = "metrics")]
+pub(crate) fn write<'a, T>(lock: &'a RwLock<T>, clock: &dyn Clock) -> RwLockWriteGuard<'a, T> {
+    lock.try_write().unwrap_or_else(|| {
+        let start = clock.now();
+        let guard = lock.write();
+        lock_wait(start, clock);
+        guard
+    })
+}
+
+/// Takes the write lock.
+#[cfg(not(feature = "metrics"))]
+pub(crate) fn write<'a, T>(lock: &'a RwLock<T>, _clock: &dyn Clock) -> RwLockWriteGuard<'a, T> {
+    lock.write()
+}
+
+#[cfg(feature = "metrics")]
+fn lock_wait(start: u64, clock: &dyn Clock) {
+    metrics::histogram!("cache.lock.wait.duration", "store" => STORE)
+        .record(seconds_since(start, clock));
+}
+
+#[cfg(feature = "metrics")]
+fn seconds_since(start: u64, clock: &dyn Clock) -> f64 {
+    clock.now().saturating_sub(start) as f64 / 1e9
+}
+
+/// Times one public operation, recording `cache.operation.duration` when dropped.
+#[derive(Debug)]
+pub(crate) struct OperationTimer<'a> {
+    #[cfg(feature = "metrics")]
+    op: &'static str,
+    #[cfg(feature = "metrics")]
+    start: u64,
+    #[cfg(feature = "metrics")]
+    clock: &'a dyn Clock,
+    #[cfg(not(feature = "metrics"))]
+    clock: std::marker::PhantomData<&'a dyn Clock>,
+}
+
+impl<'a> OperationTimer<'a> {
+    pub(crate) fn start(op: &'static str, clock: &'a dyn Clock) -> Self {
+        #[cfg(feature = "metrics")]
+        {
+            Self {
+                op,
+                start: clock.now(),
+                clock,
+            }
+        }
+        #[cfg(not(feature = "metrics"))]
+        {
+            let _ = (op, clock);
+            Self {
+                clock: std::marker::PhantomData,
+            }
+        }
+    }
+}
+
+#[cfg(feature = "metrics")]
+impl Drop for OperationTimer<'_> {
+    fn drop(&mut self) {
+        metrics::histogram!("cache.operation.duration", "store" => STORE, "op" => self.op)
+            .record(seconds_since(self.start, self.clock));
+    }
+}
+
+/// Records a write's effect: the change in entries and approximate memory, and its removals.
+pub(crate) fn write_effect(entries_delta: i64, bytes_per_entry: usize, removals: &RemovalCounts) {
+    #[cfg(feature = "metrics")]
+    {
+        if entries_delta != 0 {
+            let delta = entries_delta as f64;
+            metrics::gauge!("cache.entries", "store" => STORE).increment(delta);
+            metrics::gauge!("cache.memory.bytes", "store" => STORE)
+                .increment(delta * bytes_per_entry as f64);
+        }
+        for (cause, count) in [
+            ("expired", removals.expired),
+            ("size", removals.size),
+            ("replaced", removals.replaced),
+            ("removed", removals.removed),
+        ] {
+            if count > 0 {
+                metrics::counter!("cache.evictions", "store" => STORE, "cause" => cause)
+                    .increment(count);
+            }
+        }
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = (entries_delta, bytes_per_entry, removals);
+}
+
+#[cfg(all(test, feature = "metrics"))]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use metrics::{
+        Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit,
+    };
+
+    use crate::ShardedCache;
+
+    /// Records which metric names were registered, with their labels.
+    #[derive(Debug, Default, Clone)]
+    struct Names(Arc<Mutex<Vec<String>>>);
+
+    impl Names {
+        fn note(&self, key: &Key) {
+            let labels: Vec<String> = key
+                .labels()
+                .map(|label| format!("{}={}", label.key(), label.value()))
+                .collect();
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", key.name(), labels.join(",")));
+        }
+
+        fn has(&self, name: &str, label: &str) -> bool {
+            self.0
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|seen| seen.starts_with(&format!("{name} ")) && seen.contains(label))
+        }
+    }
+
+    impl Recorder for Names {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            self.note(key);
+            Counter::noop()
+        }
+
+        fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
+            self.note(key);
+            Gauge::noop()
+        }
+
+        fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram {
+            self.note(key);
+            Histogram::noop()
+        }
+    }
+
+    #[test]
+    fn operations_report_the_agreed_metric_names() {
+        let names = Names::default();
+        metrics::with_local_recorder(&names, || {
+            let cache: ShardedCache<u32, u32> =
+                ShardedCache::builder().shards(1).max_capacity(1).build();
+            cache.insert(1, 1);
+            cache.insert(2, 2);
+            cache.get(&2);
+        });
+        assert!(names.has("cache.operation.duration", "op=get"));
+        assert!(names.has("cache.operation.duration", "op=insert"));
+        assert!(names.has("cache.entries", "store=sharded"));
+        assert!(names.has("cache.memory.bytes", "store=sharded"));
+        assert!(names.has("cache.evictions", "cause=size"));
+    }
+}

@@ -1,0 +1,331 @@
+//! `cargo xtask bench persist`: the durable store against the disk's own ceiling and against the
+//! in-memory cache, in one run.
+//!
+//! (a) the disk: 100-byte appends with one `fdatasync` each, and in groups of 64 per `fdatasync`;
+//! (b) `DurableStore::set` throughput and p50/p99 latency per fsync policy with 1, 8 and 64
+//!     concurrent writers, beside the in-memory `CacheStore` (the sharded cache, no log);
+//! (c) recovery of 1M log records: seconds and MB/s of log, by the wall clock and by the time the
+//!     opening thread spent on a CPU (the two differ on a machine shared with other work).
+//!
+//! `BENCH_QUICK=1` shrinks every workload to seconds. Rows go to `$BENCH_OUT_DIR/persist.json`.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use cache_core::{EvictionMode, ShardedCache, Store};
+use cache_persist::{DurableConfig, DurableStore, FsyncPolicy};
+use serde_json::{Value, json};
+
+const VALUE_SIZE: usize = 100;
+const GROUP: usize = 64;
+const WRITER_COUNTS: [usize; 3] = [1, 8, 64];
+const INTERVAL: &str = "interval(10ms)";
+
+struct Sizes {
+    single_appends: usize,
+    groups: usize,
+    run_for: Duration,
+    recovery_records: u64,
+}
+
+fn main() {
+    let quick = std::env::var("BENCH_QUICK").is_ok_and(|q| q == "1");
+    let sizes = if quick {
+        Sizes {
+            single_appends: 200,
+            groups: 50,
+            run_for: Duration::from_millis(300),
+            recovery_records: 50_000,
+        }
+    } else {
+        Sizes {
+            single_appends: 2_000,
+            groups: 500,
+            run_for: Duration::from_secs(3),
+            recovery_records: 1_000_000,
+        }
+    };
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a scratch directory");
+    let mut rows = Vec::new();
+
+    let single = disk_ceiling(scratch.path(), sizes.single_appends, 1);
+    let grouped = disk_ceiling(scratch.path(), sizes.groups, GROUP);
+    rows.push(json!({"part": "disk", "name": "append+fdatasync", "per_sec": single}));
+    rows.push(json!({"part": "disk", "name": "64 appends+fdatasync", "per_sec": grouped}));
+
+    let sets = set_throughput(scratch.path(), sizes.run_for);
+    rows.extend(sets.iter().map(Run::row));
+    let find = |name: &str, writers: usize| {
+        let run = sets.iter().find(|r| r.name == name && r.writers == writers);
+        run.map_or(f64::NAN, |r| r.ops_per_sec)
+    };
+
+    let recovery = recovery(scratch.path(), sizes.recovery_records);
+    rows.extend(recovery.rows());
+
+    let mut bars = vec![
+        (
+            "always, 1 writer / single-append ceiling".to_owned(),
+            find("always", 1) / single,
+            0.8,
+        ),
+        (
+            "always, 64 writers / grouped ceiling".to_owned(),
+            find("always", 64) / grouped,
+            0.7,
+        ),
+    ];
+    for writers in WRITER_COUNTS {
+        let ratio = find(INTERVAL, writers) / find("memory", writers);
+        bars.push((format!("interval / memory, {writers} writers"), ratio, 0.5));
+    }
+    let wall_mb_s = recovery.megabytes / recovery.seconds;
+    bars.push((
+        "recovery MB/s (wall clock) / 200".to_owned(),
+        wall_mb_s / 200.0,
+        1.0,
+    ));
+    if let Some(cpu) = recovery.cpu_seconds {
+        let ratio = recovery.megabytes / cpu / 200.0;
+        bars.push(("recovery MB/s (on-CPU time) / 200".to_owned(), ratio, 1.0));
+    }
+    for (name, ratio, bar) in bars {
+        rows.push(
+            json!({"part": "bar", "name": name, "ratio": ratio, "bar": bar, "met": ratio >= bar}),
+        );
+    }
+
+    print_table(&rows);
+    write_rows(&rows);
+}
+
+/// Appends of `VALUE_SIZE` bytes, `group` per `fdatasync`: records per second.
+fn disk_ceiling(dir: &Path, syncs: usize, group: usize) -> f64 {
+    let mut file = File::create(dir.join(format!("ceiling-{group}"))).unwrap();
+    let record = [7_u8; VALUE_SIZE];
+    let started = Instant::now();
+    for _ in 0..syncs {
+        for _ in 0..group {
+            file.write_all(&record).unwrap();
+        }
+        file.sync_data().unwrap();
+    }
+    (syncs * group) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// One configuration of part (b).
+struct Run {
+    name: &'static str,
+    writers: usize,
+    ops_per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+impl Run {
+    fn row(&self) -> Value {
+        json!({"part": "set", "name": self.name, "writers": self.writers,
+            "per_sec": self.ops_per_sec, "p50_us": self.p50.as_secs_f64() * 1e6,
+            "p99_us": self.p99.as_secs_f64() * 1e6})
+    }
+}
+
+/// Part (b). The fsync-bound policy runs first, before the others leave dirty pages that the
+/// disk writes back behind its fsyncs.
+fn set_throughput(scratch: &Path, run_for: Duration) -> Vec<Run> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let policies = [
+        ("always", FsyncPolicy::Always),
+        (INTERVAL, FsyncPolicy::Interval(Duration::from_millis(10))),
+        ("never", FsyncPolicy::Never),
+    ];
+    let mut runs = Vec::new();
+    for (name, policy) in policies {
+        for writers in WRITER_COUNTS {
+            let dir = tempfile::tempdir_in(scratch).unwrap();
+            let mut config = DurableConfig::new(dir.path());
+            config.fsync = policy;
+            config.max_entries = 4_000_000;
+            config.snapshot_interval = None;
+            let store = Arc::new(DurableStore::open(config).unwrap());
+            runs.push(runtime.block_on(drive(name, store, writers, run_for)));
+        }
+    }
+    for writers in WRITER_COUNTS {
+        let memory = ShardedCache::builder()
+            .max_capacity(4_000_000)
+            .eviction_mode(EvictionMode::Reject)
+            .build_store();
+        runs.push(runtime.block_on(drive("memory", Arc::new(memory), writers, run_for)));
+    }
+    runs
+}
+
+/// `writers` tasks call `set` with 100-byte values for `run_for`.
+async fn drive(
+    name: &'static str,
+    store: Arc<dyn Store>,
+    writers: usize,
+    run_for: Duration,
+) -> Run {
+    let started = Instant::now();
+    let deadline = started + run_for;
+    let tasks: Vec<_> = (0..writers)
+        .map(|writer| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let value = Bytes::from(vec![b'v'; VALUE_SIZE]);
+                let mut n = 0_u64;
+                while Instant::now() < deadline {
+                    let key = Bytes::from(format!("w{writer}-{}", n % 50_000));
+                    let op = Instant::now();
+                    store.set(&key, value.clone(), None).await.unwrap();
+                    latencies.push(op.elapsed());
+                    n += 1;
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    Run {
+        name,
+        writers,
+        ops_per_sec: latencies.len() as f64 / elapsed,
+        p50: at(0.5),
+        p99: at(0.99),
+    }
+}
+
+/// Part (c).
+struct Recovery {
+    records: u64,
+    megabytes: f64,
+    seconds: f64,
+    cpu_seconds: Option<f64>,
+}
+
+impl Recovery {
+    fn rows(&self) -> Vec<Value> {
+        let mut rows = vec![json!({"part": "recovery", "name": "open (wall clock)",
+            "records": self.records, "seconds": self.seconds, "log_mb": self.megabytes,
+            "per_sec": self.megabytes / self.seconds})];
+        if let Some(cpu) = self.cpu_seconds {
+            rows.push(json!({"part": "recovery", "name": "open (on-CPU time)",
+                "records": self.records, "seconds": cpu, "log_mb": self.megabytes,
+                "per_sec": self.megabytes / cpu}));
+        }
+        rows
+    }
+}
+
+/// Writes `records` sets (no snapshot), then times reopening, which replays them all.
+fn recovery(scratch: &Path, records: u64) -> Recovery {
+    let dir: PathBuf = tempfile::tempdir_in(scratch).unwrap().keep();
+    let mut config = DurableConfig::new(&dir);
+    config.fsync = FsyncPolicy::Never;
+    config.snapshot_interval = None;
+    config.max_entries = records * 2;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    {
+        let store = DurableStore::open(config.clone()).unwrap();
+        let value = Bytes::from(vec![b'r'; VALUE_SIZE]);
+        runtime.block_on(async {
+            for n in 0..records {
+                let key = Bytes::from(format!("key-{n:012}"));
+                store.set(&key, value.clone(), None).await.unwrap();
+            }
+        });
+    }
+    let (started, cpu_before) = (Instant::now(), thread_cpu_seconds());
+    let store = DurableStore::open(config).unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = thread_cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
+    let report = store.recovery_report().clone();
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+    Recovery {
+        records: report.log_records,
+        megabytes: report.log_bytes as f64 / 1e6,
+        seconds,
+        cpu_seconds,
+    }
+}
+
+/// Time the calling thread has spent on a CPU (Linux `schedstat`), where the OS tells.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: u64 = stat.split_whitespace().next()?.parse().ok()?;
+    Some(nanos as f64 / 1e9)
+}
+
+fn print_table(rows: &[Value]) {
+    println!(
+        "\n{:<10} {:<42} {:>7} {:>12} {:>10} {:>10}",
+        "part", "name", "writers", "per sec", "p50 us", "p99 us"
+    );
+    for row in rows {
+        let text = |key: &str| match row.get(key) {
+            Some(Value::Number(n)) if key == "ratio" || key == "bar" => {
+                format!("{:.2}", n.as_f64().unwrap())
+            }
+            Some(Value::Number(n)) => format!("{:.1}", n.as_f64().unwrap()),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        let tail = if row["part"] == "bar" {
+            format!(
+                "{:>12} bar {} met {}",
+                text("ratio"),
+                text("bar"),
+                text("met")
+            )
+        } else {
+            format!(
+                "{:>12} {:>10} {:>10}",
+                text("per_sec"),
+                text("p50_us"),
+                text("p99_us")
+            )
+        };
+        println!(
+            "{:<10} {:<42} {:>7} {tail}",
+            text("part"),
+            text("name"),
+            text("writers")
+        );
+    }
+    println!(
+        "\nper sec: records (disk, set) or MB of log (recovery); the machine's cores are shared"
+    );
+}
+
+fn write_rows(rows: &[Value]) {
+    let dir = std::env::var_os("BENCH_OUT_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench"),
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("persist.json");
+    std::fs::write(&path, serde_json::to_string_pretty(rows).unwrap()).unwrap();
+    println!("rows written to {}", path.display());
+}

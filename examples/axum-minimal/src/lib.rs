@@ -1,0 +1,103 @@
+//! A payments API whose one write endpoint, `POST /payments`, is safe to retry.
+//!
+//! The stack, outermost first: [`ErrorMappingLayer`] (every rejection becomes an RFC 9457
+//! problem), [`IdempotencyLayer`] on the in-memory store of cache-core, then the route. A payment
+//! needs an `Idempotency-Key`; a retry with the same key and body replays the first response
+//! with `Idempotent-Replayed: true`, and the handler charges once.
+
+use std::env::{self, VarError};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context as _, bail};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use bytes::Bytes;
+use cache_core::{ShardedCache, Store};
+use error_mapping::ErrorMappingLayer;
+use idempotency_layer::{ConfigError, IdempotencyLayer};
+use tower::ServiceBuilder;
+
+/// The environment variable naming the port to listen on; a free port when it is unset.
+pub const PORT_VAR: &str = "PORT";
+
+/// The payments made so far. Clones share the count.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger(Arc<AtomicU64>);
+
+impl Ledger {
+    /// How many times the handler has charged.
+    pub fn payments(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn charge(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+/// The application: `POST /payments` under idempotency and error mapping, recording in `ledger`.
+pub fn app(ledger: Ledger) -> Result<Router, ConfigError> {
+    let store: Arc<dyn Store> = Arc::new(
+        ShardedCache::<Bytes, Bytes>::builder()
+            .max_capacity(100_000)
+            .build_store(),
+    );
+    let idempotency = IdempotencyLayer::builder(store)
+        .configure(|config| config.require_key = true)
+        .build()?;
+    Ok(Router::new()
+        .route("/payments", post(create_payment))
+        .layer(
+            ServiceBuilder::new()
+                .layer(ErrorMappingLayer::new())
+                .layer(idempotency),
+        )
+        .with_state(ledger))
+}
+
+/// Charges once per call: not idempotent by itself.
+async fn create_payment(State(ledger): State<Ledger>, body: Bytes) -> impl IntoResponse {
+    let id = ledger.charge();
+    let payment = format!("{{\"payment\":{id},\"request_bytes\":{}}}", body.len());
+    (
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        payment,
+    )
+}
+
+/// 127.0.0.1 and the port in [`PORT_VAR`], or port 0 (any free port) when it is unset.
+pub fn listen_addr() -> anyhow::Result<SocketAddr> {
+    let port = match env::var(PORT_VAR) {
+        Ok(value) => parse_port(&value)?,
+        Err(VarError::NotPresent) => 0,
+        Err(VarError::NotUnicode(value)) => bail!("{PORT_VAR}={value:?} is not a port number"),
+    };
+    Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+}
+
+fn parse_port(value: &str) -> anyhow::Result<u16> {
+    value
+        .parse()
+        .with_context(|| format!("{PORT_VAR}={value:?} is not a port number (0 to 65535)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_port;
+
+    #[test]
+    fn ports_are_validated() {
+        assert_eq!(parse_port("8080").unwrap(), 8080);
+        assert_eq!(parse_port("0").unwrap(), 0);
+        for bad in ["", "http", "65536", "-1", " 80"] {
+            let error = parse_port(bad).unwrap_err().to_string();
+            assert!(error.contains("PORT="), "{bad:?}: {error}");
+        }
+    }
+}

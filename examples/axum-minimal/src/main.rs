@@ -1,0 +1,20 @@
+//! Run with cargo run -p axum-minimal
+//!
+//! Then, with the port it prints:
+//!
+//! ```text
+//! curl -i -X POST localhost:PORT/payments -H 'Idempotency-Key: "pay-1"' -d '{"cents":1250}'
+//! ```
+//!
+//! Send it twice: the second answer is the first one replayed (`idempotent-replayed: true`).
+
+use axum_minimal::{Ledger, app, listen_addr};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen_addr()?).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app(Ledger::default())?).await?;
+    Ok(())
+}

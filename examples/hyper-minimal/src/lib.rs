@@ -1,0 +1,149 @@
+//! A payments endpoint on hyper 1.x with no framework, safe to retry.
+//!
+//! [`service`] is a `tower::ServiceBuilder` stack over a `service_fn`, outermost first:
+//! [`ErrorMappingLayer`] (every rejection becomes an RFC 9457 problem), the request body boxed so
+//! the idempotency layer can rebuild it after fingerprinting, [`IdempotencyLayer`] on the
+//! in-memory store of cache-core, then the handler. [`serve`] hands the stack to hyper through
+//! hyper-util's [`TowerToHyperService`], one HTTP/1.1 connection per task.
+
+use std::convert::Infallible;
+use std::env::{self, VarError};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context as _, bail};
+use bytes::Bytes;
+use cache_core::{ShardedCache, Store};
+use error_mapping::{ErrorMappingLayer, ResponseBody};
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use idempotency_layer::{ConfigError, IdempotencyLayer, ReplayBody};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower::util::BoxCloneSyncService;
+
+/// The environment variable naming the port to listen on; a free port when it is unset.
+pub const PORT_VAR: &str = "PORT";
+
+/// The whole stack, boxed so that its type has a name.
+pub type PaymentsService = BoxCloneSyncService<
+    Request<Incoming>,
+    Response<ResponseBody<ReplayBody<Full<Bytes>>>>,
+    Infallible,
+>;
+
+/// The request body the handler sees: hyper's, or the same bytes rebuilt by the idempotency
+/// layer.
+type RequestBody = BoxBody<Bytes, hyper::Error>;
+
+/// The payments made so far. Clones share the count.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger(Arc<AtomicU64>);
+
+impl Ledger {
+    /// How many times the handler has charged.
+    pub fn payments(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn charge(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+/// The service: `POST /payments` under idempotency and error mapping, recording in `ledger`.
+pub fn service(ledger: Ledger) -> Result<PaymentsService, ConfigError> {
+    let store: Arc<dyn Store> = Arc::new(
+        ShardedCache::<Bytes, Bytes>::builder()
+            .max_capacity(100_000)
+            .build_store(),
+    );
+    let idempotency = IdempotencyLayer::builder(store)
+        .configure(|config| config.require_key = true)
+        .build()?;
+    let stack = ServiceBuilder::new()
+        .layer(ErrorMappingLayer::new())
+        .map_request(|request: Request<Incoming>| request.map(BodyExt::boxed))
+        .layer(idempotency)
+        .service_fn(move |request| route(ledger.clone(), request));
+    Ok(BoxCloneSyncService::new(stack))
+}
+
+/// `POST /payments` charges once per call: not idempotent by itself. Anything else is an empty
+/// 404 or 405, which the error-mapping layer turns into a problem.
+async fn route(
+    ledger: Ledger,
+    request: Request<RequestBody>,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let response = Response::builder();
+    let response = match (request.method(), request.uri().path()) {
+        (&Method::POST, "/payments") => {
+            let body = request.into_body().collect().await?.to_bytes();
+            let id = ledger.charge();
+            let payment = format!("{{\"payment\":{id},\"request_bytes\":{}}}", body.len());
+            response
+                .status(StatusCode::CREATED)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Full::from(payment))
+        }
+        (_, "/payments") => response
+            .status(StatusCode::METHOD_NOT_ALLOWED)
+            .header(header::ALLOW, "POST")
+            .body(Full::default()),
+        _ => response.status(StatusCode::NOT_FOUND).body(Full::default()),
+    };
+    Ok(response.expect("static status and headers are valid"))
+}
+
+/// Serves `service` on `listener`, each connection over HTTP/1.1 in its own task, until
+/// accepting a connection fails.
+pub async fn serve(listener: TcpListener, service: PaymentsService) -> io::Result<()> {
+    loop {
+        let (stream, _peer) = listener.accept().await?;
+        let service = TowerToHyperService::new(service.clone());
+        tokio::spawn(async move {
+            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            if let Err(error) = connection.await {
+                eprintln!("connection failed: {error}");
+            }
+        });
+    }
+}
+
+/// 127.0.0.1 and the port in [`PORT_VAR`], or port 0 (any free port) when it is unset.
+pub fn listen_addr() -> anyhow::Result<SocketAddr> {
+    let port = match env::var(PORT_VAR) {
+        Ok(value) => parse_port(&value)?,
+        Err(VarError::NotPresent) => 0,
+        Err(VarError::NotUnicode(value)) => bail!("{PORT_VAR}={value:?} is not a port number"),
+    };
+    Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+}
+
+fn parse_port(value: &str) -> anyhow::Result<u16> {
+    value
+        .parse()
+        .with_context(|| format!("{PORT_VAR}={value:?} is not a port number (0 to 65535)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_port;
+
+    #[test]
+    fn ports_are_validated() {
+        assert_eq!(parse_port("8080").unwrap(), 8080);
+        assert_eq!(parse_port("0").unwrap(), 0);
+        for bad in ["", "http", "65536", "-1", " 80"] {
+            let error = parse_port(bad).unwrap_err().to_string();
+            assert!(error.contains("PORT="), "{bad:?}: {error}");
+        }
+    }
+}

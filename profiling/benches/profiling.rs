@@ -1,0 +1,192 @@
+//! The HTTP metrics layer's cost per request inside an axum router, beside `axum-prometheus`, with
+//! a Prometheus recorder installed. Run with `cargo xtask bench profiling`.
+//!
+//! Each system serves the same router and the same requests; handlers answer at once, so a request
+//! is polled to completion without a runtime. Systems are interleaved round by round and the
+//! median round is kept. Time is the thread's time on a CPU (`/proc/thread-self/schedstat`, where
+//! the kernel has it), so time spent descheduled on a shared machine is not counted; wall-clock
+//! time is reported beside it. The layer's cost is its time per request minus the bare router's;
+//! the no-op layer row shows how much of that any layer applied with `Router::layer` pays (axum
+//! boxes and clones the layered route service per request).
+//! Rows go to `$BENCH_OUT_DIR/profiling.json`.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use axum::routing::get;
+use profiling::{HttpMetricsLayer, ProfilingConfig};
+use serde_json::json;
+use tower::Service;
+use tower::layer::util::Identity;
+
+const BASELINE: &str = "axum (no metrics)";
+const NOOP: &str = "axum + no-op layer";
+const OURS: &str = "profiling";
+const PEER: &str = "axum-prometheus";
+
+fn routes() -> Router {
+    Router::new()
+        .route(
+            "/users/{id}",
+            get(|| async { "a user" }).post(|| async { StatusCode::CREATED }),
+        )
+        .route("/users/{id}/orders", get(|| async { "orders" }))
+        .route("/health", get(|| async { "ok" }))
+        .route("/fail", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
+}
+
+/// The requests of one workload, sent in turn.
+fn workloads() -> Vec<(&'static str, Vec<(Method, &'static str)>)> {
+    vec![
+        ("GET /users/{id} -> 200", vec![(Method::GET, "/users/42")]),
+        (
+            "mixed: 4 routes, GET/POST, 200/201/404/503",
+            vec![
+                (Method::GET, "/users/42"),
+                (Method::POST, "/users/7"),
+                (Method::GET, "/users/42/orders"),
+                (Method::GET, "/health"),
+                (Method::GET, "/nowhere"),
+                (Method::GET, "/fail"),
+                (Method::GET, "/users/9"),
+                (Method::GET, "/health"),
+            ],
+        ),
+    ]
+}
+
+/// Polls a future that its handler completes at once.
+fn complete<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the bench handlers answer without waiting"),
+    }
+}
+
+/// Nanoseconds this thread has spent on a CPU, when the kernel says.
+fn on_cpu_nanos() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
+/// CPU and wall nanoseconds per request of `router` over `count` requests cycling through
+/// `requests` (CPU falls back to wall where the kernel does not report it).
+fn run(router: &mut Router, requests: &[(Method, &str)], count: usize) -> (f64, f64) {
+    let cpu_start = on_cpu_nanos();
+    let start = Instant::now();
+    for (method, uri) in requests.iter().cycle().take(count) {
+        let request = Request::builder()
+            .method(method.clone())
+            .uri(*uri)
+            .body(Body::empty())
+            .expect("a valid request");
+        black_box(complete(router.call(request)).expect("routers do not fail"));
+    }
+    let wall = start.elapsed().as_nanos() as f64;
+    let cpu = match (cpu_start, on_cpu_nanos()) {
+        (Some(start), Some(end)) => (end - start) as f64,
+        _ => wall,
+    };
+    (cpu / count as f64, wall / count as f64)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn out_dir() -> PathBuf {
+    std::env::var_os("BENCH_OUT_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench"),
+        PathBuf::from,
+    )
+}
+
+fn main() {
+    let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+    let (count, rounds) = if quick { (2_000, 3) } else { (200_000, 9) };
+
+    let config = ProfilingConfig::default();
+    let recorder = profiling::prometheus::builder(&config)
+        .expect("default buckets are valid")
+        .build_recorder();
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder).expect("no recorder installed yet");
+    profiling::describe::all();
+
+    let mut systems: Vec<(&str, Router)> = vec![
+        (BASELINE, routes()),
+        (NOOP, routes().layer(Identity::new())),
+        (
+            OURS,
+            routes().layer(HttpMetricsLayer::from_config(&config).unwrap()),
+        ),
+        (
+            PEER,
+            routes().layer(axum_prometheus::PrometheusMetricLayer::new()),
+        ),
+    ];
+
+    let mut rows = Vec::new();
+    println!(
+        "{:<44} {:<20} {:>12} {:>14} {:>9} {:>12}",
+        "workload", "system", "ns/request", "layer cost ns", "vs peer", "wall ns/req"
+    );
+    for (workload, requests) in workloads() {
+        let mut cpu = vec![Vec::new(); systems.len()];
+        let mut wall = vec![Vec::new(); systems.len()];
+        for (_, router) in &mut systems {
+            run(router, &requests, count / 10);
+        }
+        for _ in 0..rounds {
+            for (i, (_, router)) in systems.iter_mut().enumerate() {
+                let (on_cpu, elapsed) = run(router, &requests, count);
+                cpu[i].push(on_cpu);
+                wall[i].push(elapsed);
+            }
+            handle.run_upkeep();
+        }
+        let ns: Vec<f64> = cpu.into_iter().map(median).collect();
+        let wall: Vec<f64> = wall.into_iter().map(median).collect();
+        let cost = |i: usize| ns[i] - ns[0];
+        let peer = systems.len() - 1;
+        for (i, (system, _)) in systems.iter().enumerate() {
+            let vs_peer = if i == 0 {
+                "-".to_owned()
+            } else {
+                format!("{:.2}x", cost(i) / cost(peer))
+            };
+            println!(
+                "{workload:<44} {system:<20} {:>12.0} {:>14.0} {vs_peer:>9} {:>12.0}",
+                ns[i],
+                cost(i),
+                wall[i]
+            );
+            rows.push(json!({
+                "workload": workload,
+                "system": system,
+                "ns_per_request": ns[i].round(),
+                "layer_cost_ns": cost(i).round(),
+                "wall_ns_per_request": wall[i].round(),
+            }));
+        }
+    }
+
+    let dir = out_dir();
+    std::fs::create_dir_all(&dir).expect("the bench output directory can be created");
+    let path = dir.join("profiling.json");
+    let text = serde_json::to_string_pretty(&rows).expect("rows serialize");
+    std::fs::write(&path, text).expect("the bench output can be written");
+    println!("\nrows written to {}", path.display());
+}
