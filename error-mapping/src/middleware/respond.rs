@@ -96,7 +96,7 @@ impl Responder {
         }
         response
             .headers_mut()
-            .insert(&self.header, request_id.header_value().clone());
+            .insert(&self.header, request_id.into_header_value());
         response.map(ResponseBody::inner)
     }
 
@@ -109,7 +109,7 @@ impl Responder {
         let mut response = wire.render(problem, &request_id).map(ResponseBody::problem);
         response
             .headers_mut()
-            .insert(&self.header, request_id.header_value().clone());
+            .insert(&self.header, request_id.into_header_value());
         response
     }
 }

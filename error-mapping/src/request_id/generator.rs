@@ -69,23 +69,32 @@ fn mix62(x: u64) -> u64 {
 
 /// Writes `high` and `low` as `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex.
 fn write_uuid(out: &mut [u8; UUID_LEN], high: u64, low: u64) {
-    /// Where each byte of a half starts in the text, around the dashes.
-    const HIGH_AT: [usize; 8] = [0, 2, 4, 6, 9, 11, 14, 16];
-    const LOW_AT: [usize; 8] = [19, 21, 24, 26, 28, 30, 32, 34];
-    *out = *b"00000000-0000-0000-0000-000000000000";
-    for (half, at) in [(high, HIGH_AT), (low, LOW_AT)] {
-        for (byte, at) in half.to_be_bytes().into_iter().zip(at) {
-            let [first, second] = hex_pair(byte);
-            out[at] = first;
-            out[at + 1] = second;
-        }
-    }
+    let [h0, h1] = [hex8((high >> 32) as u32), hex8(high as u32)];
+    let [l0, l1] = [hex8((low >> 32) as u32), hex8(low as u32)];
+    out[..8].copy_from_slice(&h0);
+    out[8] = b'-';
+    out[9..13].copy_from_slice(&h1[..4]);
+    out[13] = b'-';
+    out[14..18].copy_from_slice(&h1[4..]);
+    out[18] = b'-';
+    out[19..23].copy_from_slice(&l0[..4]);
+    out[23] = b'-';
+    out[24..28].copy_from_slice(&l0[4..]);
+    out[28..].copy_from_slice(&l1);
 }
 
-/// The two lowercase hex digits of `byte`.
-fn hex_pair(byte: u8) -> [u8; 2] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    [HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xF)]]
+/// The eight lowercase hex digits of `word`, computed a byte per digit in one `u64` at once.
+fn hex8(word: u32) -> [u8; 8] {
+    const LOW_NIBBLES: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Spread the nibbles to one per byte, the most significant in the highest byte.
+    let mut x = u64::from(word);
+    x = (x | x << 16) & 0x0000_FFFF_0000_FFFF;
+    x = (x | x << 8) & 0x00FF_00FF_00FF_00FF;
+    x = (x | x << 4) & LOW_NIBBLES;
+    // Bytes holding 10..=15 get bit 4 set by adding 6; those skip from '9' to 'a'.
+    let letters = ((x + 6 * ONES) >> 4) & ONES;
+    (x + u64::from(b'0') * ONES + letters * u64::from(b'a' - b'0' - 10)).to_be_bytes()
 }
 
 #[cfg(test)]
@@ -150,5 +159,15 @@ mod tests {
         let mut out = [0; UUID_LEN];
         write_uuid(&mut out, 0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210);
         assert_eq!(&out, b"01234567-89ab-cdef-fedc-ba9876543210");
+    }
+
+    #[test]
+    fn hex_digits_match_the_formatter() {
+        for word in (0..=u32::MAX)
+            .step_by(65_521)
+            .chain([0x9abc_def0, u32::MAX])
+        {
+            assert_eq!(hex8(word), *format!("{word:08x}").as_bytes(), "{word:#x}");
+        }
     }
 }

@@ -42,6 +42,11 @@ impl RequestId {
     pub fn header_value(&self) -> &HeaderValue {
         &self.0
     }
+
+    /// The header value, without the reference count a clone of it would take.
+    pub(crate) fn into_header_value(self) -> HeaderValue {
+        self.0
+    }
 }
 
 impl fmt::Display for RequestId {
