@@ -11,7 +11,10 @@
 //! The systems take turns: each round serves one batch on every system, so drift on a shared
 //! machine hits them alike. The table and `idempotency.json` report the median over the rounds of
 //! the time per request, and of the time each layer adds over the bare router in the same round.
-//! `BENCH_QUICK=1` shrinks the run to seconds.
+//! `BENCH_QUICK=1` shrinks the run to seconds. `BENCH_ONLY=<workload>/<system>` (a substring of
+//! e.g. `replay (1 KiB)/idempotency-layer`) serves only the matching pairs, every other one being
+//! set up alike but left idle, so that an instruction count (`valgrind --tool=callgrind`) of one
+//! run minus that of the bare router's run is what the layer costs.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -308,8 +311,19 @@ fn main() {
         .build()
         .unwrap();
 
+    let only = std::env::var("BENCH_ONLY").ok();
+    let selected = |workload: Workload, system: System| {
+        only.as_deref()
+            .is_none_or(|only| format!("{}/{}", workload.name(), system.name()).contains(only))
+    };
     let mut rows = Vec::new();
     for workload in Workload::ALL {
+        if !System::ALL
+            .into_iter()
+            .any(|system| selected(workload, system))
+        {
+            continue;
+        }
         let mut benches: Vec<Bench> = System::ALL
             .into_iter()
             .map(|system| runtime.block_on(Bench::new(system, workload, rounds, batch, &body)))
@@ -320,7 +334,11 @@ fn main() {
         for _ in 0..rounds {
             let ns: Vec<f64> = benches
                 .iter_mut()
-                .map(|bench| runtime.block_on(bench.round()))
+                .zip(System::ALL)
+                .map(|(bench, system)| match selected(workload, system) {
+                    true => runtime.block_on(bench.round()),
+                    false => f64::NAN,
+                })
                 .collect();
             for i in 0..System::ALL.len() {
                 samples[i].push(ns[i]);

@@ -7,7 +7,6 @@ use std::task::{Context, Poll, ready};
 use error_mapping::BoxError;
 use http::Response;
 use pin_project_lite::pin_project;
-use tracing::Span;
 
 use crate::body::ReplayBody;
 use crate::error::Rejection;
@@ -19,8 +18,8 @@ pub(crate) type Guarded<B> =
 pin_project! {
     /// The response future of [`Idempotency`](crate::Idempotency).
     ///
-    /// A request without a key polls the inner future in place (nothing boxed, nothing spawned);
-    /// a request with a key runs the protocol in one boxed future.
+    /// A request without a key polls the inner future in place (nothing boxed, nothing spawned,
+    /// no span); a request with a key runs the protocol in one boxed future.
     pub struct ResponseFuture<F, B> {
         #[pin]
         kind: Kind<F, B>,
@@ -30,16 +29,16 @@ pin_project! {
 pin_project! {
     #[project = KindProj]
     enum Kind<F, B> {
-        PassThrough { #[pin] future: F, span: Span },
+        PassThrough { #[pin] future: F },
         Rejected { rejection: Option<Rejection> },
         Guarded { future: Guarded<B> },
     }
 }
 
 impl<F, B> ResponseFuture<F, B> {
-    pub(crate) fn pass_through(future: F, span: Span) -> Self {
+    pub(crate) fn pass_through(future: F) -> Self {
         Self {
-            kind: Kind::PassThrough { future, span },
+            kind: Kind::PassThrough { future },
         }
     }
 
@@ -67,8 +66,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
-            KindProj::PassThrough { future, span } => {
-                let _entered = span.enter();
+            KindProj::PassThrough { future } => {
                 let response = ready!(future.poll(cx)).map_err(Into::into)?;
                 Poll::Ready(Ok(response.map(ReplayBody::inner)))
             }

@@ -87,9 +87,10 @@
 //!
 //! # Observability
 //!
-//! Every request gets a `idempotency` span (debug level) whose `outcome` is one of `executed`,
-//! `replayed`, `conflict`, `mismatch`, `rejected`, `pass-through` or `fail-open`, counted by the
-//! `idempotency.requests` counter (label `outcome`). Store failures count in
+//! Every request the layer handles gets an `idempotency` span (debug level) whose `outcome` is one
+//! of `executed`, `replayed`, `conflict`, `mismatch`, `rejected` or `fail-open`; a request it
+//! passes through gets no span, to cost no more than a header lookup. Every outcome, `pass-through`
+//! included, is counted by the `idempotency.requests` counter (label `outcome`). Store failures count in
 //! `idempotency.store.errors` (label `op`); claims lost to an expired lease in
 //! `idempotency.claims.lost` (label `when`).
 

@@ -37,6 +37,11 @@ impl Outcome {
     /// Records the outcome on `span` and counts it.
     pub(crate) fn record(self, span: &Span) {
         span.record("outcome", self.as_str());
+        self.count();
+    }
+
+    /// Counts the outcome (a pass-through, which has no span, is only counted).
+    pub(crate) fn count(self) {
         // One literal label per arm: the macro then builds a static key, with no allocation.
         let counter = match self {
             Outcome::Executed => metrics::counter!("idempotency.requests", "outcome" => "executed"),

@@ -276,7 +276,8 @@ impl Reader {
 
     fn headers(&mut self) -> Result<HeaderMap, RecordError> {
         let count = self.u16("header count")? as usize;
-        let mut headers = HeaderMap::with_capacity(count.min(64));
+        // Room for one more: a replay adds `Idempotent-Replayed`.
+        let mut headers = HeaderMap::with_capacity(count.min(64) + 1);
         for _ in 0..count {
             let name_len = self.u8("header name length")? as usize;
             let name = self.take(name_len, "header name")?;
