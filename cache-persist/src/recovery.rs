@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use bytes::Bytes;
+
 use crate::format::record::WalRecord;
 use crate::format::{FormatError, segment, snapshot};
 use crate::fs::{FileSystem, PathError};
@@ -16,8 +18,9 @@ use crate::report::{Dropped, RecoveryReport, TornTail};
 use crate::{OpenError, RecoveryMode};
 
 /// Where replayed state goes: each snapshot entry and log record, in order, with records whose
-/// expiry has passed turned into deletes.
-pub(crate) type Apply<'f> = dyn FnMut(WalRecord<'_>) -> Result<(), OpenError> + 'f;
+/// expiry has passed turned into deletes. The record borrows from the file's bytes, handed along
+/// so that keys and values can be kept as slices of them (`Bytes::slice_ref`) instead of copies.
+pub(crate) type Apply<'f> = dyn FnMut(&Bytes, WalRecord<'_>) -> Result<(), OpenError> + 'f;
 
 /// Recovers the store in `dir` as of `now` (Unix nanoseconds) into `apply`.
 pub(crate) fn recover(
@@ -35,13 +38,13 @@ pub(crate) fn recover(
         mode,
         report: RecoveryReport::default(),
     };
-    let mut apply_live = |record: WalRecord<'_>| match record {
+    let mut apply_live = |file: &Bytes, record: WalRecord<'_>| match record {
         WalRecord::Set {
             key,
             expires_at: Some(at),
             ..
-        } if at <= now => apply(WalRecord::Delete { key }),
-        live => apply(live),
+        } if at <= now => apply(file, WalRecord::Delete { key }),
+        live => apply(file, live),
     };
     let cut = recovery.load_snapshot(&listing, &mut apply_live)?;
     recovery.replay_log(&listing, cut, &mut apply_live)?;
@@ -64,7 +67,7 @@ impl Recovery<'_> {
     ) -> Result<u64, OpenError> {
         for name in listing.snapshots.iter().rev() {
             let path = name.path(self.dir);
-            let bytes = self.fs.read(&path).map_err(PathError::new("read", &path))?;
+            let bytes = Bytes::from(self.fs.read(&path).map_err(PathError::new("read", &path))?);
             let decoded = snapshot::decode(&bytes).and_then(|(meta, entries)| {
                 if meta.cut_lsn == name.cut_lsn {
                     Ok(entries)
@@ -84,11 +87,12 @@ impl Recovery<'_> {
                             value,
                             expires_at,
                         } = *entry;
-                        apply(WalRecord::Set {
+                        let record = WalRecord::Set {
                             key,
                             value,
                             expires_at,
-                        })?;
+                        };
+                        apply(&bytes, record)?;
                     }
                     self.report.snapshot = Some(path);
                     self.report.snapshot_entries = entries.len() as u64;
@@ -141,13 +145,13 @@ impl Recovery<'_> {
                     return self.drop_segments(later, next_lsn, "follows missing log records");
                 }
             }
-            let bytes = self.fs.read(&path).map_err(PathError::new("read", &path))?;
+            let bytes = Bytes::from(self.fs.read(&path).map_err(PathError::new("read", &path))?);
             self.report.log_bytes += bytes.len() as u64;
             let mut failed = None;
             let mut replayed = 0;
             let scan = segment::scan(&bytes, |lsn, record| {
                 if lsn >= cut && failed.is_none() {
-                    match apply(record) {
+                    match apply(&bytes, record) {
                         Ok(()) => replayed += 1,
                         Err(error) => failed = Some(error),
                     }

@@ -39,13 +39,31 @@ pub enum FrameError {
 /// Appends one frame carrying the payload that `write_payload` appends to `out`.
 pub(crate) fn encode_with(out: &mut Vec<u8>, write_payload: impl FnOnce(&mut Vec<u8>)) {
     let start = out.len();
+    encode_unsealed_with(out, write_payload);
+    seal(&mut out[start..]);
+}
+
+/// Appends one frame like [`encode_with`] but leaves its checksum to [`seal`], so that writers
+/// framing into a shared buffer leave the checksums to whoever writes the buffer out.
+pub(crate) fn encode_unsealed_with(out: &mut Vec<u8>, write_payload: impl FnOnce(&mut Vec<u8>)) {
+    let start = out.len();
     out.extend_from_slice(&[0; FRAME_HEADER]);
     write_payload(out);
     let length = u32::try_from(out.len() - start - FRAME_HEADER)
         .expect("callers bound payloads by MAX_PAYLOAD");
     out[start..start + 4].copy_from_slice(&length.to_le_bytes());
-    let crc = checksum(&out[start..start + 4], &out[start + FRAME_HEADER..]);
-    out[start + 4..start + FRAME_HEADER].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// Fills in the checksum of every frame in `frames`, a run of whole frames.
+pub(crate) fn seal(frames: &mut [u8]) {
+    let mut start = 0;
+    while start < frames.len() {
+        let length_bytes: [u8; 4] = frames[start..start + 4].try_into().expect("four bytes");
+        let end = start + FRAME_HEADER + u32::from_le_bytes(length_bytes) as usize;
+        let crc = checksum(&length_bytes, &frames[start + FRAME_HEADER..end]);
+        frames[start + 4..start + FRAME_HEADER].copy_from_slice(&crc.to_le_bytes());
+        start = end;
+    }
 }
 
 /// Decodes the frame at the start of `data`: its payload and the frame's total size.
@@ -113,6 +131,20 @@ mod tests {
             flipped[bit / 8] ^= 1 << (bit % 8);
             assert!(decode(&flipped).is_err(), "bit {bit} flip accepted");
         }
+    }
+
+    #[test]
+    fn sealing_a_run_of_frames_checksums_each() {
+        let mut run = Vec::new();
+        for payload in [&b"first"[..], b"", b"third payload"] {
+            encode_unsealed_with(&mut run, |buf| buf.extend_from_slice(payload));
+        }
+        assert!(decode(&run).is_err());
+        seal(&mut run);
+        let mut expected = frame(b"first");
+        expected.extend(frame(b""));
+        expected.extend(frame(b"third payload"));
+        assert_eq!(run, expected);
     }
 
     #[test]

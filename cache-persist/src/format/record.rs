@@ -46,12 +46,52 @@ pub(crate) enum SnapshotRecord<'a> {
     Footer { entries: u64 },
 }
 
+/// Bytes an encoding may take beyond its raw byte strings: a variant index and up to three
+/// varints or options, each at most 10 bytes.
+const MAX_FIXED_LEN: usize = 64;
+
+/// A record whose encoded length is bounded by its raw byte strings plus [`MAX_FIXED_LEN`].
+pub(crate) trait Bounded {
+    /// Total length of the record's raw byte strings.
+    fn raw_len(&self) -> usize;
+}
+
+impl Bounded for WalRecord<'_> {
+    fn raw_len(&self) -> usize {
+        match self {
+            Self::Set { key, value, .. } => key.len() + value.len(),
+            Self::Delete { key } => key.len(),
+        }
+    }
+}
+
+impl Bounded for SnapshotRecord<'_> {
+    fn raw_len(&self) -> usize {
+        match self {
+            Self::Entry { key, value, .. } => key.len() + value.len(),
+            Self::Header { .. } | Self::Footer { .. } => 0,
+        }
+    }
+}
+
 /// Appends `record` to `out` as one frame.
-pub(crate) fn encode_frame<T: Serialize>(out: &mut Vec<u8>, record: &T) {
-    frame::encode_with(out, |buf| {
-        let taken = std::mem::take(buf);
-        *buf = postcard::to_extend(record, taken).expect("writing to a Vec cannot fail");
-    });
+pub(crate) fn encode_frame<T: Serialize + Bounded>(out: &mut Vec<u8>, record: &T) {
+    frame::encode_with(out, |buf| encode_payload(buf, record));
+}
+
+/// Appends `record` to `out` as one frame whose checksum is left to [`frame::seal`].
+pub(crate) fn encode_unsealed_frame<T: Serialize + Bounded>(out: &mut Vec<u8>, record: &T) {
+    frame::encode_unsealed_with(out, |buf| encode_payload(buf, record));
+}
+
+/// Appends the encoding of `record`, written in place (byte strings copied whole).
+fn encode_payload<T: Serialize + Bounded>(out: &mut Vec<u8>, record: &T) {
+    let start = out.len();
+    out.resize(start + record.raw_len() + MAX_FIXED_LEN, 0);
+    let used = postcard::to_slice(record, &mut out[start..])
+        .expect("the bound covers every encoding")
+        .len();
+    out.truncate(start + used);
 }
 
 /// Decodes one record from a frame's payload, requiring every byte to be used.
@@ -101,6 +141,32 @@ mod tests {
         assert_eq!(&out[8..], &[0, 1, b'k', 2, b'v', b'v', 1, 0xac, 0x02]);
         let (payload, _) = frame::decode(&out).unwrap();
         assert_eq!(decode_payload::<WalRecord<'_>>(payload).unwrap(), record);
+    }
+
+    #[test]
+    fn the_bound_covers_the_widest_fixed_fields() {
+        let key = vec![7; 300];
+        let wal = WalRecord::Set {
+            key: &key,
+            value: &key,
+            expires_at: Some(u64::MAX),
+        };
+        let header = SnapshotRecord::Header {
+            cut_lsn: u64::MAX,
+            created_at: u64::MAX,
+        };
+        let footer = SnapshotRecord::Footer { entries: u64::MAX };
+        for (encoded, raw) in [
+            (postcard::to_stdvec(&wal).unwrap(), wal.raw_len()),
+            (postcard::to_stdvec(&header).unwrap(), header.raw_len()),
+            (postcard::to_stdvec(&footer).unwrap(), footer.raw_len()),
+        ] {
+            assert!(encoded.len() <= raw + MAX_FIXED_LEN);
+        }
+        let mut framed = Vec::new();
+        encode_frame(&mut framed, &wal);
+        let (payload, _) = frame::decode(&framed).unwrap();
+        assert_eq!(payload, postcard::to_stdvec(&wal).unwrap());
     }
 
     #[test]

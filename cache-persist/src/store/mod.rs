@@ -40,6 +40,10 @@ use stripes::Stripes;
 ///
 /// Dropping the store flushes and syncs the log and stops its threads.
 ///
+/// Recovered keys and values share the buffers the files were read into rather than being copied
+/// one by one, so a log file's buffer stays in memory while the store holds any entry from it;
+/// snapshots bound the log that recovery reads.
+///
 /// # Example
 ///
 /// ```
@@ -165,6 +169,10 @@ impl DurableStoreBuilder {
     }
 }
 
+/// Replays the directory into `cache`. Keys and values are kept as slices of the buffers the
+/// files were read into, not copied one by one: a buffer is freed once the cache holds none of its
+/// entries, so until then it also keeps the records overwritten after it (at most the log since
+/// the last snapshot).
 fn recover_into(
     cache: &ShardedCache<Bytes, Bytes>,
     fs: &dyn FileSystem,
@@ -172,17 +180,13 @@ fn recover_into(
     config: &DurableConfig,
     now: u64,
 ) -> Result<RecoveryReport, OpenError> {
-    let mut apply = |record: WalRecord<'_>| match record {
+    let mut apply = |file: &Bytes, record: WalRecord<'_>| match record {
         WalRecord::Set {
             key,
             value,
             expires_at,
         } => cache
-            .insert_expiring_at(
-                Bytes::copy_from_slice(key),
-                Bytes::copy_from_slice(value),
-                expires_at,
-            )
+            .insert_expiring_at(file.slice_ref(key), file.slice_ref(value), expires_at)
             .map_err(|full| OpenError::Cache(full.into())),
         WalRecord::Delete { key } => {
             cache.remove(key);

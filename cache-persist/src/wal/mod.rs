@@ -19,7 +19,7 @@ use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 
 use crate::FsyncPolicy;
-use crate::format::record::{WalRecord, encode_frame};
+use crate::format::record::{WalRecord, encode_unsealed_frame};
 use crate::format::segment;
 use crate::fs::{FileSystem, PathError};
 
@@ -35,7 +35,8 @@ pub(crate) struct Progress {
 /// Work handed to the log thread, in log order.
 #[derive(Debug)]
 enum Pending {
-    /// Framed records.
+    /// Framed records, their checksums not filled in yet: the log thread seals them as it takes
+    /// them, off the appenders' path.
     Records { bytes: Vec<u8>, count: u64 },
     /// Close the current segment and start one whose first record is `first_lsn`.
     Rotate { first_lsn: u64 },
@@ -75,6 +76,10 @@ pub(crate) struct Wal {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
 }
+
+/// The capacity a buffer starts with when no emptied one is at hand, so that framing a batch
+/// rarely reallocates.
+const FIRST_BUFFER_BYTES: usize = 64 << 10;
 
 /// Past this many buffered bytes an appender wakes the log thread even between its rounds.
 const EAGER_FLUSH_BYTES: usize = 1 << 20;
@@ -134,13 +139,16 @@ impl Wal {
         let added = match state.pending.last_mut() {
             Some(Pending::Records { bytes, count }) => {
                 let before = bytes.len();
-                encode_frame(bytes, record);
+                encode_unsealed_frame(bytes, record);
                 *count += 1;
                 bytes.len() - before
             }
             _ => {
                 let mut bytes = std::mem::take(&mut state.spare);
-                encode_frame(&mut bytes, record);
+                if bytes.capacity() == 0 {
+                    bytes.reserve(FIRST_BUFFER_BYTES);
+                }
+                encode_unsealed_frame(&mut bytes, record);
                 let added = bytes.len();
                 state.pending.push(Pending::Records { bytes, count: 1 });
                 added

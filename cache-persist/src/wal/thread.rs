@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::{Pending, Shared};
 use crate::FsyncPolicy;
-use crate::format::segment;
+use crate::format::{frame, segment};
 use crate::fs::{FileSystem, PathError, WritableFile};
 use crate::{layout, metrics};
 
@@ -140,6 +140,7 @@ fn write(
     for item in work {
         match item {
             Pending::Records { mut bytes, count } => {
+                frame::seal(&mut bytes);
                 let started = Instant::now();
                 segment
                     .file
