@@ -16,6 +16,12 @@ pub enum FsyncPolicy {
     /// A write is acknowledged only once its record is on disk (`fdatasync`). Concurrent writers
     /// share one `fdatasync` (group commit). Loses nothing acknowledged, on a crash or a power
     /// failure.
+    ///
+    /// While writes come one at a time (the last sync covered a single record), a write commits
+    /// its own record: its future writes and syncs the log on the thread that polls it, blocking
+    /// that thread for one `fdatasync`, rather than waking a log thread and being woken by it.
+    /// Once syncs cover groups, the log thread syncs each group and writers wait without
+    /// blocking.
     #[default]
     Always,
     /// A write is acknowledged once its record is in the log's buffer; a background thread hands

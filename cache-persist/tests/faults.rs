@@ -92,6 +92,53 @@ fn a_failed_fsync_is_not_acknowledged_and_turns_the_store_read_only() {
     });
 }
 
+/// Writers on several threads, so that commits are led by lone writers and by the log thread in
+/// turn, until an fsync fails: after a power loss, every write that was acknowledged is there.
+#[test]
+fn concurrent_writers_are_acknowledged_only_once_synced() {
+    const WRITERS: u64 = 6;
+    const ACKNOWLEDGED_BEFORE_FAULT: usize = 600;
+    let (fs, clock) = (SimulatedFs::new(), MockClock::new());
+    let store = open(&fs, &clock);
+    let acknowledged = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for writer in 0..WRITERS {
+            let (store, acknowledged) = (&store, &acknowledged);
+            scope.spawn(move || {
+                block_on(async {
+                    for n in 0.. {
+                        let key = Bytes::from(format!("w{writer}-{n}"));
+                        let seed = writer * 1_000_000 + n;
+                        if store.set(&key, value(seed), None).await.is_err() {
+                            return;
+                        }
+                        acknowledged.lock().unwrap().push((key, seed));
+                    }
+                });
+            });
+        }
+        while acknowledged.lock().unwrap().len() < ACKNOWLEDGED_BEFORE_FAULT {
+            std::thread::yield_now();
+        }
+        fs.inject(Fault::FailSync);
+    });
+    assert!(store.read_only_reason().is_some());
+    drop(store);
+    fs.power_loss();
+    let reopened = open(&fs, &clock);
+    let acknowledged = acknowledged.into_inner().unwrap();
+    assert!(acknowledged.len() >= ACKNOWLEDGED_BEFORE_FAULT);
+    block_on(async {
+        for (key, seed) in &acknowledged {
+            assert_eq!(
+                reopened.get(key).await.unwrap(),
+                Some(value(*seed)),
+                "{key:?}"
+            );
+        }
+    });
+}
+
 #[test]
 fn a_failed_write_turns_the_store_read_only() {
     let (fs, clock) = (SimulatedFs::new(), MockClock::new());

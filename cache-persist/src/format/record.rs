@@ -79,9 +79,12 @@ pub(crate) fn encode_frame<T: Serialize + Bounded>(out: &mut Vec<u8>, record: &T
     frame::encode_with(out, |buf| encode_payload(buf, record));
 }
 
-/// Appends `record` to `out` as one frame whose checksum is left to [`frame::seal`].
-pub(crate) fn encode_unsealed_frame<T: Serialize + Bounded>(out: &mut Vec<u8>, record: &T) {
-    frame::encode_unsealed_with(out, |buf| encode_payload(buf, record));
+/// `record` as one frame whose checksum is left to [`frame::seal`], in a buffer sized so that
+/// encoding never reallocates.
+pub(crate) fn unsealed_frame<T: Serialize + Bounded>(record: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(frame::FRAME_HEADER + record.raw_len() + MAX_FIXED_LEN);
+    frame::encode_unsealed_with(&mut out, |buf| encode_payload(buf, record));
+    out
 }
 
 /// Appends the encoding of `record`, written in place (byte strings copied whole).

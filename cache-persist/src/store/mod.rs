@@ -28,7 +28,9 @@ use stripes::Stripes;
 /// plus a write-ahead log of every mutation and periodic snapshots, in one directory.
 ///
 /// A write is applied to the cache and appended to the log under its key's lock, then
-/// acknowledged once the log is durable as the [`FsyncPolicy`](crate::FsyncPolicy) promises.
+/// acknowledged once the log is durable as the [`FsyncPolicy`](crate::FsyncPolicy) promises
+/// (under `Always`, a lone writer's future may block its thread for one `fdatasync`: see
+/// [`FsyncPolicy::Always`](crate::FsyncPolicy::Always)).
 /// Reads are served from memory; they may see a write whose call has not returned yet. A write
 /// that returns an error may or may not survive a restart; one that returned `Ok` does (within
 /// its policy's promise).

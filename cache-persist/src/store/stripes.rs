@@ -10,24 +10,30 @@ const STRIPES: usize = 256;
 /// A fixed set of mutexes, one chosen per key by hash.
 #[derive(Debug)]
 pub(crate) struct Stripes {
-    locks: Box<[Mutex<()>]>,
+    locks: Box<[Stripe]>,
 }
+
+/// One stripe's mutex, alone on its cache lines: writers of different keys on different cores
+/// then never contend for a line.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Stripe(Mutex<()>);
 
 impl Stripes {
     pub(crate) fn new() -> Self {
         Self {
-            locks: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+            locks: (0..STRIPES).map(|_| Stripe::default()).collect(),
         }
     }
 
     /// Locks the stripe of `key`.
     pub(crate) fn lock(&self, key: &[u8]) -> MutexGuard<'_, ()> {
-        self.locks[stripe_of(key)].lock()
+        self.locks[stripe_of(key)].0.lock()
     }
 
     /// Locks every stripe, in order, holding every writer out until the guards drop.
     pub(crate) fn lock_all(&self) -> Vec<MutexGuard<'_, ()>> {
-        self.locks.iter().map(Mutex::lock).collect()
+        self.locks.iter().map(|stripe| stripe.0.lock()).collect()
     }
 }
 

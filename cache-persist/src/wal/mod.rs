@@ -1,17 +1,22 @@
-//! The write-ahead log: appenders frame records into a shared buffer; one log thread writes the
-//! buffer to the current segment, rotates segments, and syncs according to the [`FsyncPolicy`].
+//! The write-ahead log: appenders frame records, then copy them into a shared buffer; whoever
+//! holds the [`Writer`] (the current segment) writes the buffer out, rotates segments, and syncs
+//! according to the [`FsyncPolicy`]. A log thread does so on the policy's schedule.
 //!
-//! Under [`FsyncPolicy::Always`] every batch the thread takes is made durable by one
-//! `fdatasync`, so writers that appended while the previous sync ran share the next one (group
-//! commit); each waits for [`Wal::durable`] before it acknowledges. Before it syncs a group
-//! smaller than the previous one, the thread waits a fraction of an fsync (at most 200 µs) for
-//! the previous group's writers to come back, so groups do not split in two alternating halves.
+//! Under [`FsyncPolicy::Always`] every batch taken is made durable by one `fdatasync`, so writers
+//! that appended while the previous sync ran share the next one (group commit); each waits for
+//! [`Wal::durable`] before it acknowledges. While writers come one at a time, the writer commits
+//! its own record in [`Wal::durable`] (leader-based group commit): a lone writer then pays one
+//! `write` and one `fdatasync`, with no hand-off to the log thread and back. Once a sync covers
+//! more than one record, the log thread commits again; before it syncs a group smaller than the
+//! previous one, it waits a fraction of an fsync (at most 200 µs) for the previous group's
+//! writers to come back, so groups do not split in two alternating halves.
 
 mod thread;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use cache_core::StoreError;
@@ -19,11 +24,12 @@ use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 
 use crate::FsyncPolicy;
-use crate::format::record::{WalRecord, encode_unsealed_frame};
+use crate::format::record::{WalRecord, unsealed_frame};
 use crate::format::segment;
 use crate::fs::{FileSystem, PathError};
+use writer::Writer;
 
-/// How far the log thread got.
+/// How far the log got.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Progress {
     /// Every record below this sequence number is durable.
@@ -57,17 +63,56 @@ struct State {
     failure: Option<Arc<str>>,
 }
 
+/// Keeps a value on cache lines of its own, so that appends on one core, which write it, do not
+/// evict the read-mostly fields beside it from the other cores' caches.
+#[derive(Debug)]
+#[repr(align(128))]
+struct OwnLines<T>(T);
+
+impl<T> std::ops::Deref for OwnLines<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 #[derive(Debug)]
 struct Shared {
-    state: Mutex<State>,
+    state: OwnLines<Mutex<State>>,
     /// Set with `State::failure`, readable without the lock.
     failed: AtomicBool,
+    /// The current segment; whoever holds it commits.
+    writer: Mutex<Writer>,
+    /// Records in the last group synced: one while writers come one at a time.
+    last_group: AtomicU64,
     work: Condvar,
     progress: watch::Sender<Progress>,
     fs: Arc<dyn FileSystem>,
     dir: PathBuf,
     policy: FsyncPolicy,
     segment_size: u64,
+}
+
+impl Shared {
+    /// Takes every pending item, to be written in order by the holder of the writer.
+    fn take_pending(&self) -> Vec<Pending> {
+        let mut state = self.state.lock();
+        state.pending_bytes = 0;
+        state.pending_records = 0;
+        std::mem::take(&mut state.pending)
+    }
+}
+
+/// A record framed for the log, its checksum left to whoever writes it out. Framing it before
+/// taking the log's lock keeps the lock held only for a copy.
+#[derive(Debug)]
+pub(crate) struct Framed(Vec<u8>);
+
+impl Framed {
+    pub(crate) fn new(record: &WalRecord<'_>) -> Self {
+        Self(unsealed_frame(record))
+    }
 }
 
 /// The log of one store directory; dropping it flushes, syncs and stops the log thread.
@@ -93,9 +138,9 @@ impl Wal {
         segment_size: u64,
         next_lsn: u64,
     ) -> Result<Self, PathError> {
-        let file = thread::start_segment(fs.as_ref(), dir, next_lsn, true)?;
+        let file = writer::start_segment(fs.as_ref(), dir, next_lsn, true)?;
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
+            state: OwnLines(Mutex::new(State {
                 next_lsn,
                 pending: Vec::new(),
                 pending_bytes: 0,
@@ -105,8 +150,10 @@ impl Wal {
                 idle: false,
                 closing: false,
                 failure: None,
-            }),
+            })),
             failed: AtomicBool::new(false),
+            writer: Mutex::new(Writer::new(file, dir, next_lsn)),
+            last_group: AtomicU64::new(0),
             work: Condvar::new(),
             progress: watch::Sender::new(Progress {
                 durable: next_lsn,
@@ -120,7 +167,7 @@ impl Wal {
         let worker = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("cache-persist-wal".into())
-            .spawn(move || thread::run(&worker, file))
+            .spawn(move || thread::run(&worker))
             .map_err(PathError::new("start the log thread for", dir))?;
         Ok(Self {
             shared,
@@ -128,32 +175,30 @@ impl Wal {
         })
     }
 
-    /// Frames `record` into the log; returns its sequence number. Fails once the log has failed.
-    pub(crate) fn append(&self, record: &WalRecord<'_>) -> Result<u64, StoreError> {
+    /// Copies `framed` into the log; returns its sequence number. Fails once the log has failed.
+    pub(crate) fn append(&self, framed: &Framed) -> Result<u64, StoreError> {
+        let framed = framed.0.as_slice();
+        let added = framed.len();
         let mut state = self.shared.state.lock();
         if let Some(failure) = &state.failure {
             return Err(read_only(failure));
         }
         let lsn = state.next_lsn;
         state.next_lsn += 1;
-        let added = match state.pending.last_mut() {
+        match state.pending.last_mut() {
             Some(Pending::Records { bytes, count }) => {
-                let before = bytes.len();
-                encode_unsealed_frame(bytes, record);
+                bytes.extend_from_slice(framed);
                 *count += 1;
-                bytes.len() - before
             }
             _ => {
                 let mut bytes = std::mem::take(&mut state.spare);
                 if bytes.capacity() == 0 {
                     bytes.reserve(FIRST_BUFFER_BYTES);
                 }
-                encode_unsealed_frame(&mut bytes, record);
-                let added = bytes.len();
+                bytes.extend_from_slice(framed);
                 state.pending.push(Pending::Records { bytes, count: 1 });
-                added
             }
-        };
+        }
         state.pending_bytes += added;
         state.pending_records += 1;
         state.segment_len += added as u64;
@@ -162,9 +207,8 @@ impl Wal {
             state.pending.push(Pending::Rotate { first_lsn });
             state.segment_len = segment::HEADER_LEN as u64;
         }
-        let eager =
-            self.shared.policy == FsyncPolicy::Always || state.pending_bytes >= EAGER_FLUSH_BYTES;
-        if state.idle || eager {
+        let wanted = state.idle || state.pending_bytes >= EAGER_FLUSH_BYTES;
+        if self.shared.policy != FsyncPolicy::Always && wanted {
             self.shared.work.notify_one();
         }
         Ok(lsn)
@@ -177,13 +221,46 @@ impl Wal {
             return Ok(());
         }
         let mut progress = self.shared.progress.subscribe();
-        let reached = progress
-            .wait_for(|p| p.durable > lsn || p.failure.is_some())
-            .await
-            .expect("the sender lives as long as the log");
-        match &reached.failure {
-            Some(failure) if reached.durable <= lsn => Err(read_only(failure)),
-            _ => Ok(()),
+        loop {
+            {
+                let seen = progress.borrow_and_update();
+                if seen.durable > lsn {
+                    return Ok(());
+                }
+                if let Some(failure) = &seen.failure {
+                    return Err(read_only(failure));
+                }
+            }
+            if !self.lead() {
+                progress
+                    .changed()
+                    .await
+                    .expect("the sender lives as long as the log");
+            }
+        }
+    }
+
+    /// While writers come one at a time (the last group synced held one record), commits the
+    /// pending work on the calling thread, so that a lone writer's record reaches the disk with
+    /// no hand-off to the log thread and back; otherwise wakes the log thread, whose groups
+    /// concurrent writers share. Returns whether it committed.
+    ///
+    /// A waiter that finds the writer taken waits for the news of its holder, which publishes
+    /// only once it has released the writer.
+    fn lead(&self) -> bool {
+        if self.shared.last_group.load(Ordering::Relaxed) > 1 {
+            // Under the lock, so that the wake-up cannot fall between the log thread's check
+            // for pending work and its sleep.
+            let _state = self.shared.state.lock();
+            self.shared.work.notify_one();
+            return false;
+        }
+        match self.shared.writer.try_lock() {
+            Some(writer) => {
+                writer::commit(&self.shared, writer, false);
+                true
+            }
+            None => false,
         }
     }
 
