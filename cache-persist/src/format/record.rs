@@ -79,12 +79,50 @@ pub(crate) fn encode_frame<T: Serialize + Bounded>(out: &mut Vec<u8>, record: &T
     frame::encode_with(out, |buf| encode_payload(buf, record));
 }
 
-/// `record` as one frame whose checksum is left to [`frame::seal`], in a buffer sized so that
-/// encoding never reallocates.
-pub(crate) fn unsealed_frame<T: Serialize + Bounded>(record: &T) -> Vec<u8> {
-    let mut out = Vec::with_capacity(frame::FRAME_HEADER + record.raw_len() + MAX_FIXED_LEN);
-    frame::encode_unsealed_with(&mut out, |buf| encode_payload(buf, record));
-    out
+impl WalRecord<'_> {
+    /// Appends this record to `out` as one frame whose checksum is left to [`frame::seal`].
+    ///
+    /// The log's hot path: the bytes postcard would write, written directly (a record is a
+    /// variant index, byte strings as `varint length | bytes`, an option as a `0`/`1` tag).
+    pub(crate) fn encode_unsealed_frame(&self, out: &mut Vec<u8>) {
+        out.reserve(frame::FRAME_HEADER + self.raw_len() + MAX_FIXED_LEN);
+        frame::encode_unsealed_with(out, |buf| match *self {
+            Self::Set {
+                key,
+                value,
+                expires_at,
+            } => {
+                buf.push(0);
+                put_bytes(buf, key);
+                put_bytes(buf, value);
+                match expires_at {
+                    None => buf.push(0),
+                    Some(at) => {
+                        buf.push(1);
+                        put_varint(buf, at);
+                    }
+                }
+            }
+            Self::Delete { key } => {
+                buf.push(1);
+                put_bytes(buf, key);
+            }
+        });
+    }
+}
+
+/// `n` as postcard's varint: seven bits a byte, least significant first.
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
 }
 
 /// Appends the encoding of `record`, written in place (byte strings copied whole).
@@ -170,6 +208,28 @@ mod tests {
         encode_frame(&mut framed, &wal);
         let (payload, _) = frame::decode(&framed).unwrap();
         assert_eq!(payload, postcard::to_stdvec(&wal).unwrap());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_log_encoder_writes_what_postcard_writes(
+            key in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            value in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            expires_at in proptest::option::of(proptest::num::u64::ANY),
+            delete in proptest::bool::ANY,
+        ) {
+            let record = if delete {
+                WalRecord::Delete { key: &key }
+            } else {
+                WalRecord::Set { key: &key, value: &value, expires_at }
+            };
+            let mut direct = vec![9];
+            record.encode_unsealed_frame(&mut direct);
+            frame::seal(&mut direct[1..]);
+            let mut through_postcard = vec![9];
+            encode_frame(&mut through_postcard, &record);
+            proptest::prop_assert_eq!(direct, through_postcard);
+        }
     }
 
     #[test]

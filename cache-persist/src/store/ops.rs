@@ -13,7 +13,6 @@ use cache_core::{InputError, Store, StoreError, StoreFuture, duration_nanos};
 use super::{DurableStore, Inner};
 use crate::format::record::WalRecord;
 use crate::metrics;
-use crate::wal::Framed;
 
 /// An answer, and the log position that must be durable before it is given.
 type Logged<T> = Result<(T, Option<u64>), StoreError>;
@@ -75,22 +74,16 @@ impl Inner {
     /// Stores `value` and logs it; the caller holds the key's stripe.
     fn put(&self, key: &Bytes, value: Bytes, ttl: Option<Duration>) -> Result<u64, StoreError> {
         let expires_at = self.expiry(ttl);
-        let framed = Framed::new(&WalRecord::Set {
-            key,
-            value: &value,
-            expires_at,
-        });
         self.cache
-            .insert_expiring_at(key.clone(), value, expires_at)
+            .insert_expiring_at(key.clone(), value.clone(), expires_at)
             .map_err(|full| StoreError::CapacityExceeded {
                 capacity: full.capacity,
             })?;
-        self.wal.append(&framed)
-    }
-
-    /// Logs that `key` no longer holds a record; the caller holds the key's stripe.
-    fn log_delete(&self, key: &[u8]) -> Result<u64, StoreError> {
-        self.wal.append(&Framed::new(&WalRecord::Delete { key }))
+        self.wal.append(&WalRecord::Set {
+            key,
+            value: &value,
+            expires_at,
+        })
     }
 
     fn set(&self, key: &Bytes, value: Bytes, ttl: Option<Duration>) -> Logged<()> {
@@ -106,7 +99,7 @@ impl Inner {
         if self.cache.remove(key).is_none() {
             return Ok((false, self.wal.tail()));
         }
-        Ok((true, Some(self.log_delete(key)?)))
+        Ok((true, Some(self.wal.append(&WalRecord::Delete { key })?)))
     }
 
     fn insert_if_absent(
@@ -145,7 +138,7 @@ impl Inner {
         match self.cache.get(key) {
             Some(live) if live == expected => {
                 self.cache.remove(key);
-                Ok((true, Some(self.log_delete(key)?)))
+                Ok((true, Some(self.wal.append(&WalRecord::Delete { key })?)))
             }
             _ => Ok((false, self.wal.tail())),
         }

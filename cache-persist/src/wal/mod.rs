@@ -1,6 +1,6 @@
-//! The write-ahead log: appenders frame records, then copy them into a shared buffer; whoever
-//! holds the [`Writer`] (the current segment) writes the buffer out, rotates segments, and syncs
-//! according to the [`FsyncPolicy`]. A log thread does so on the policy's schedule.
+//! The write-ahead log: appenders frame records into a shared buffer; whoever holds the
+//! [`Writer`] (the current segment) writes the buffer out, rotates segments, and syncs according
+//! to the [`FsyncPolicy`]. A log thread does so on the policy's schedule.
 //!
 //! Under [`FsyncPolicy::Always`] every batch taken is made durable by one `fdatasync`, so writers
 //! that appended while the previous sync ran share the next one (group commit); each waits for
@@ -24,7 +24,7 @@ use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 
 use crate::FsyncPolicy;
-use crate::format::record::{WalRecord, unsealed_frame};
+use crate::format::record::WalRecord;
 use crate::format::segment;
 use crate::fs::{FileSystem, PathError};
 use writer::Writer;
@@ -104,17 +104,6 @@ impl Shared {
     }
 }
 
-/// A record framed for the log, its checksum left to whoever writes it out. Framing it before
-/// taking the log's lock keeps the lock held only for a copy.
-#[derive(Debug)]
-pub(crate) struct Framed(Vec<u8>);
-
-impl Framed {
-    pub(crate) fn new(record: &WalRecord<'_>) -> Self {
-        Self(unsealed_frame(record))
-    }
-}
-
 /// The log of one store directory; dropping it flushes, syncs and stops the log thread.
 #[derive(Debug)]
 pub(crate) struct Wal {
@@ -175,30 +164,32 @@ impl Wal {
         })
     }
 
-    /// Copies `framed` into the log; returns its sequence number. Fails once the log has failed.
-    pub(crate) fn append(&self, framed: &Framed) -> Result<u64, StoreError> {
-        let framed = framed.0.as_slice();
-        let added = framed.len();
+    /// Frames `record` into the log; returns its sequence number. Fails once the log has failed.
+    pub(crate) fn append(&self, record: &WalRecord<'_>) -> Result<u64, StoreError> {
         let mut state = self.shared.state.lock();
         if let Some(failure) = &state.failure {
             return Err(read_only(failure));
         }
         let lsn = state.next_lsn;
         state.next_lsn += 1;
-        match state.pending.last_mut() {
+        let added = match state.pending.last_mut() {
             Some(Pending::Records { bytes, count }) => {
-                bytes.extend_from_slice(framed);
+                let before = bytes.len();
+                record.encode_unsealed_frame(bytes);
                 *count += 1;
+                bytes.len() - before
             }
             _ => {
                 let mut bytes = std::mem::take(&mut state.spare);
                 if bytes.capacity() == 0 {
                     bytes.reserve(FIRST_BUFFER_BYTES);
                 }
-                bytes.extend_from_slice(framed);
+                record.encode_unsealed_frame(&mut bytes);
+                let added = bytes.len();
                 state.pending.push(Pending::Records { bytes, count: 1 });
+                added
             }
-        }
+        };
         state.pending_bytes += added;
         state.pending_records += 1;
         state.segment_len += added as u64;
