@@ -9,6 +9,10 @@
 //! the no-op layer row shows how much of that any layer applied with `Router::layer` pays (axum
 //! boxes and clones the layered route service per request).
 //! Rows go to `$BENCH_OUT_DIR/profiling.json`.
+//!
+//! `BENCH_ONLY=<system>` (a substring of a system's name) serves the workloads on the matching
+//! systems only, once, every system being set up alike, and writes no rows: an instruction count
+//! (`valgrind --tool=callgrind`) of that run minus the bare router's is what the layer costs.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -101,6 +105,17 @@ fn run(router: &mut Router, requests: &[(Method, &str)], count: usize) -> (f64, 
     (cpu / count as f64, wall / count as f64)
 }
 
+/// Serves `count` requests of each workload on the systems whose name contains `only`, printing
+/// their time per request.
+fn serve_only(systems: &mut [(&str, Router)], only: &str, count: usize) {
+    for (workload, requests) in workloads() {
+        for (system, router) in systems.iter_mut().filter(|(name, _)| name.contains(only)) {
+            let (on_cpu, _) = run(router, &requests, count);
+            println!("{workload:<44} {system:<20} {on_cpu:>12.0} ns/request");
+        }
+    }
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -137,6 +152,11 @@ fn main() {
             routes().layer(axum_prometheus::PrometheusMetricLayer::new()),
         ),
     ];
+
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        serve_only(&mut systems, &only, count * rounds);
+        return;
+    }
 
     let mut rows = Vec::new();
     println!(
