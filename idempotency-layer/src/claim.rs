@@ -3,7 +3,7 @@
 
 use std::future::{Future, poll_fn};
 use std::mem;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -56,11 +56,10 @@ impl<B: 'static> Claim<B> {
     ///
     /// The renewal timer is armed only once the handler has returned `Pending`, so a handler that
     /// answers at its first poll costs no timer.
-    pub(crate) async fn run<F: Future>(&mut self, handler: F) -> F::Output {
+    pub(crate) async fn run<F: Future>(&mut self, mut handler: Pin<&mut F>) -> F::Output {
         // Only `Sync` fields are borrowed across the await: the claim itself is not `Sync`.
         let (shared, key, record) = (&self.shared, &self.key, &self.record);
         let settings = &shared.settings;
-        let mut handler = pin!(handler);
         let mut timer: Option<Pin<Box<Sleep>>> = None;
         let mut renewal: Option<StoreFuture<'_, bool>> = None;
         let mut lost = false;

@@ -1,8 +1,8 @@
-//! The protocol for a request with a key: read and fingerprint it, claim the key (or answer from
-//! the record already there), run the handler under the claim, record or release.
+//! The protocol for a request with a key: read and fingerprint it, then claim the key (and hand
+//! over to [`execute`]) or answer from the record already there.
 
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use error_mapping::BoxError;
@@ -14,26 +14,34 @@ use tower_service::Service;
 use tracing::Span;
 
 use crate::body::{ReplayBody, RequestBody, read_request};
-use crate::claim::Claim;
 use crate::error::Rejection;
+use crate::execute::{Claimed, execute};
 use crate::fingerprint::Fingerprint;
 use crate::outcome::Outcome;
 use crate::record::{Completed, Record};
-use crate::recording::{RecordingContext, recording};
 use crate::replay::replay;
 use crate::settings::InFlightPolicy;
 use crate::shared::Shared;
 
 type Answer<B> = Result<Response<ReplayBody<B>>, BoxError>;
 
-/// Serves one covered request whose stored key is `key`, with `inner` ready to be called.
-pub(crate) async fn serve<S, ReqBody, ResBody>(
+/// Serves one covered request whose stored key is `key`, with `inner` ready to be called, under
+/// `span` (which the caller enters around every poll).
+///
+/// An `async` block rather than an `async fn`: its captures are then held once in its state, not
+/// copied into locals beside themselves, which keeps the boxed future small.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would hold its arguments twice in its state"
+)]
+pub(crate) fn serve<S, ReqBody, ResBody>(
     shared: Arc<Shared>,
     mut inner: S,
     parts: Parts,
     body: ReqBody,
     key: Bytes,
-) -> Answer<ResBody>
+    span: Span,
+) -> impl Future<Output = Answer<ResBody>>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Error: Into<BoxError>,
@@ -41,91 +49,78 @@ where
     ResBody: Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
-    let span = Span::current();
-    let settings = &shared.settings;
-    let mut reservation = shared.budget.reservation();
-    let bytes = match read_request(body, settings.max_request_body, &mut reservation).await {
-        Ok(bytes) => bytes,
-        Err(rejection) => return reject(&span, rejection),
-    };
-    let fingerprint = settings.fingerprint.fingerprint(&parts, &bytes);
-    let retry_after = settings.in_flight.retry_after();
-    let cached = shared.local.as_ref().and_then(|local| local.get(&key));
-    if let Some(completed) = cached.filter(|c| c.fingerprint == fingerprint) {
-        Outcome::Replayed.record(&span);
-        return Ok(replay(Completed::clone(&completed)));
-    }
-    let claim_record = Record::InFlight {
-        fingerprint,
-        token: shared.next_token(),
-    }
-    .encode();
-    let deadline = match settings.in_flight {
-        InFlightPolicy::Wait { max_wait, .. } => Some(Instant::now() + max_wait),
-        InFlightPolicy::Reject { .. } => None,
-    };
-    loop {
-        let claimed = shared
-            .store
-            .insert_if_absent(&key, claim_record.clone(), Some(settings.lease))
-            .await;
-        match claimed {
-            Ok(None) => break,
-            Ok(Some(existing)) => {
-                let answer = answer_existing(
-                    &shared,
-                    &key,
-                    &span,
-                    &existing,
-                    fingerprint,
-                    deadline,
-                    retry_after,
-                );
-                if let Some(answer) = answer {
-                    return answer;
+    async move {
+        let settings = &shared.settings;
+        let mut reservation = shared.budget.reservation();
+        let bytes = match read_request(body, settings.max_request_body, &mut reservation).await {
+            Ok(bytes) => bytes,
+            Err(rejection) => return reject(&span, rejection),
+        };
+        let fingerprint = settings.fingerprint.fingerprint(&parts, &bytes);
+        let cached = shared.local.as_ref().and_then(|local| local.get(&key));
+        if let Some(completed) = cached.filter(|c| c.fingerprint == fingerprint) {
+            Outcome::Replayed.record(&span);
+            return Ok(replay(Completed::clone(&completed)));
+        }
+        let claim_record = Record::InFlight {
+            fingerprint,
+            token: shared.next_token(),
+        }
+        .encode();
+        let deadline = match settings.in_flight {
+            InFlightPolicy::Wait { max_wait, .. } => Some(Instant::now() + max_wait),
+            InFlightPolicy::Reject { .. } => None,
+        };
+        loop {
+            let lease = Some(settings.lease);
+            match shared
+                .store
+                .insert_if_absent(&key, claim_record.clone(), lease)
+                .await
+            {
+                Ok(None) => break,
+                Ok(Some(existing)) => {
+                    if let Some(answer) =
+                        answer_existing(&shared, &key, &span, &existing, fingerprint, deadline)
+                    {
+                        return answer;
+                    }
                 }
-                if let InFlightPolicy::Wait { poll_interval, .. } = settings.in_flight {
-                    tokio::time::sleep(poll_interval).await;
+                Err(error) => {
+                    metrics::counter!("idempotency.store.errors", "op" => "claim").increment(1);
+                    if !settings.fail_open {
+                        tracing::error!(%error, "idempotency store failed: refusing the request");
+                        return reject(&span, Rejection::StoreUnavailable);
+                    }
+                    tracing::error!(%error, "idempotency store failed: running the handler unprotected");
+                    Outcome::FailOpen.record(&span);
+                    let request = Request::from_parts(parts, ReqBody::from_bytes(bytes));
+                    // Boxed, like the execution below, to keep this future small.
+                    let response = Box::pin(inner.call(request)).await.map_err(Into::into)?;
+                    return Ok(response.map(ReplayBody::inner));
                 }
             }
-            Err(error) => {
-                metrics::counter!("idempotency.store.errors", "op" => "claim").increment(1);
-                if !settings.fail_open {
-                    tracing::error!(%error, "idempotency store failed: refusing the request");
-                    return reject(&span, Rejection::StoreUnavailable);
-                }
-                tracing::error!(%error, "idempotency store failed: running the handler unprotected");
-                Outcome::FailOpen.record(&span);
-                let request = Request::from_parts(parts, ReqBody::from_bytes(bytes));
-                let response = inner.call(request).await.map_err(Into::into)?;
-                return Ok(response.map(ReplayBody::inner));
+            if let InFlightPolicy::Wait { poll_interval, .. } = settings.in_flight {
+                Box::pin(tokio::time::sleep(poll_interval)).await;
             }
         }
-    }
 
-    Outcome::Executed.record(&span);
-    let mut claim = Claim::new(Arc::clone(&shared), key.clone(), claim_record);
-    let request = Request::from_parts(parts, ReqBody::from_bytes(bytes));
-    let handled: Result<_, BoxError> = claim.run(inner.call(request)).await.map_err(Into::into);
-    let response = match handled {
-        Ok(response) => response,
-        Err(error) => {
-            claim.release().await;
-            return Err(error);
-        }
-    };
-    if !settings.keep.keeps_status(response.status()) {
-        claim.release().await;
-        return Ok(response.map(ReplayBody::inner));
+        Outcome::Executed.record(&span);
+        // Boxed apart, so that a replay or a refusal allocates only this small future; built in a
+        // block so that what it moves does not stay in this future's state.
+        let execution = {
+            let claimed = Claimed {
+                shared,
+                key,
+                record: claim_record,
+                fingerprint,
+                reservation,
+            };
+            let request = Request::from_parts(parts, ReqBody::from_bytes(bytes));
+            Box::pin(execute(claimed, inner, request))
+        };
+        execution.await
     }
-    let context = RecordingContext {
-        claim: claim.in_flight_record().clone(),
-        shared: Arc::clone(&shared),
-        key,
-        fingerprint,
-        reservation,
-    };
-    Ok(claim.record(recording(context, response)).await)
 }
 
 /// The answer to a request that found `stored` under its key, or `None` to wait and try again.
@@ -136,7 +131,6 @@ fn answer_existing<B>(
     stored: &Bytes,
     fingerprint: Fingerprint,
     deadline: Option<Instant>,
-    retry_after: Duration,
 ) -> Option<Answer<B>> {
     let record = match Record::decode(stored) {
         Ok(record) => record,
@@ -154,11 +148,11 @@ fn answer_existing<B>(
             Outcome::Replayed.record(span);
             Ok(match &shared.local {
                 Some(local) => {
-                    let response = replay(Completed::clone(&completed));
-                    local.insert(key.clone(), Arc::from(completed));
+                    let response = replay(completed.clone());
+                    local.insert(key.clone(), Arc::new(completed));
                     response
                 }
-                None => replay(*completed),
+                None => replay(completed),
             })
         }
         Record::Tombstone { status, .. } => reject(span, Rejection::NotRecorded { status }),
@@ -167,6 +161,7 @@ fn answer_existing<B>(
                 return None;
             }
             Outcome::Conflict.record(span);
+            let retry_after = shared.settings.in_flight.retry_after();
             Err(Rejection::InFlight { retry_after }.into_box_error())
         }
     })

@@ -102,6 +102,7 @@ mod builder;
 mod claim;
 mod config;
 mod error;
+mod execute;
 mod fingerprint;
 mod flow;
 pub mod future;

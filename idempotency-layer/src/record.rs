@@ -74,6 +74,10 @@ pub(crate) struct Completed {
 
 /// What the store holds under a request's key.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a record is decoded, matched and taken apart at once: boxing the response would cost an allocation per replay"
+)]
 pub(crate) enum Record {
     /// A claim: a request with this fingerprint is running, its owner holding `token`.
     InFlight {
@@ -81,7 +85,7 @@ pub(crate) enum Record {
         token: [u8; 16],
     },
     /// The kept response of the first execution.
-    Completed(Box<Completed>),
+    Completed(Completed),
     /// The first execution's response was too large to keep; `status` is what it answered.
     Tombstone {
         fingerprint: Fingerprint,
@@ -183,13 +187,13 @@ impl Record {
                         });
                     }
                 };
-                Record::Completed(Box::new(Completed {
+                Record::Completed(Completed {
                     fingerprint,
                     status,
                     headers,
                     body,
                     trailers,
-                }))
+                })
             }
             KIND_TOMBSTONE => Record::Tombstone {
                 fingerprint: reader.fingerprint()?,
@@ -276,8 +280,8 @@ impl Reader {
 
     fn headers(&mut self) -> Result<HeaderMap, RecordError> {
         let count = self.u16("header count")? as usize;
-        // Room for one more: a replay adds `Idempotent-Replayed`.
-        let mut headers = HeaderMap::with_capacity(count.min(64) + 1);
+        // Room for two more: a replay adds `Idempotent-Replayed`, and servers `Content-Length`.
+        let mut headers = HeaderMap::with_capacity(count.min(64) + 2);
         for _ in 0..count {
             let name_len = self.u8("header name length")? as usize;
             let name = self.take(name_len, "header name")?;
@@ -310,13 +314,13 @@ mod tests {
             t.insert("grpc-status", HeaderValue::from_static("0"));
             t
         });
-        Record::Completed(Box::new(Completed {
+        Record::Completed(Completed {
             fingerprint: Fingerprint([7; 16]),
             status: StatusCode::CREATED,
             headers,
             body: Bytes::from_static(body),
             trailers,
-        }))
+        })
     }
 
     #[test]
@@ -424,13 +428,13 @@ mod tests {
             body in proptest::collection::vec(any::<u8>(), 0..2048),
             trailers in proptest::option::of(header_map()),
         ) {
-            let record = Record::Completed(Box::new(Completed {
+            let record = Record::Completed(Completed {
                 fingerprint: Fingerprint(fp),
                 status: StatusCode::from_u16(status).unwrap(),
                 headers,
                 body: Bytes::from(body),
                 trailers,
-            }));
+            });
             prop_assert_eq!(Record::decode(&record.encode()).unwrap(), record);
         }
 

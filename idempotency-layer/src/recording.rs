@@ -102,13 +102,13 @@ where
                     .as_ref()
                     .map(|t| settings.replay.trailers(sanitizer, t)),
             };
-            let record = Record::Completed(Box::new(completed));
+            let record = Record::Completed(completed);
             match complete(&context, record.encode()).await {
                 Completion::Stored => {
                     if let (Some(local), Record::Completed(completed)) =
                         (&context.shared.local, record)
                     {
-                        local.insert(context.key.clone(), Arc::from(completed));
+                        local.insert(context.key.clone(), Arc::new(completed));
                     }
                     Next::Done
                 }

@@ -108,7 +108,8 @@ where
         // request.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        let future = flow::serve(Arc::clone(shared), inner, parts, body, key).instrument(span);
+        let future =
+            flow::serve(Arc::clone(shared), inner, parts, body, key, span.clone()).instrument(span);
         ResponseFuture::guarded(Box::pin(future))
     }
 }
