@@ -38,23 +38,34 @@ pub(crate) struct Progress {
     pub(crate) failure: Option<Arc<str>>,
 }
 
-/// Work handed to the log thread, in log order.
-#[derive(Debug)]
-enum Pending {
-    /// Framed records, their checksums not filled in yet: the log thread seals them as it takes
-    /// them, off the appenders' path.
-    Records { bytes: Vec<u8>, count: u64 },
-    /// Close the current segment and start one whose first record is `first_lsn`.
-    Rotate { first_lsn: u64 },
+/// A segment to start among the pending records.
+#[derive(Debug, Clone, Copy)]
+struct Rotation {
+    /// Where the new segment's first record starts in the records.
+    offset: usize,
+    /// Its sequence number.
+    first_lsn: u64,
 }
 
+/// The work a committer takes, in log order.
+#[derive(Debug)]
+struct Pending {
+    /// Framed records, their checksums not filled in yet: the committer seals them, off the
+    /// appenders' path.
+    records: Vec<u8>,
+    /// How many records `records` holds.
+    count: u64,
+    /// Segments to start, by ascending offset.
+    rotations: Vec<Rotation>,
+}
+
+/// What appenders share, kept in one place (a couple of cache lines) because every append on
+/// any core writes it.
 #[derive(Debug)]
 struct State {
     next_lsn: u64,
-    pending: Vec<Pending>,
-    pending_bytes: usize,
-    pending_records: u64,
-    /// An emptied buffer the log thread handed back, so appends rarely allocate.
+    pending: Pending,
+    /// An emptied buffer handed back by a committer, so appends rarely allocate.
     spare: Vec<u8>,
     segment_len: u64,
     /// The log thread sleeps until notified (so appenders must notify).
@@ -94,13 +105,44 @@ struct Shared {
     segment_size: u64,
 }
 
+impl State {
+    /// Ends the current segment after the records appended so far.
+    fn rotate(&mut self) {
+        let rotation = Rotation {
+            offset: self.pending.records.len(),
+            first_lsn: self.next_lsn,
+        };
+        self.pending.rotations.push(rotation);
+        self.segment_len = segment::HEADER_LEN as u64;
+    }
+
+    /// Whether a committer has anything to write.
+    fn has_work(&self) -> bool {
+        self.pending.count > 0 || !self.pending.rotations.is_empty()
+    }
+}
+
 impl Shared {
-    /// Takes every pending item, to be written in order by the holder of the writer.
-    fn take_pending(&self) -> Vec<Pending> {
+    /// Takes the pending work, to be written in order by the holder of the writer.
+    fn take_pending(&self) -> Pending {
         let mut state = self.state.lock();
-        state.pending_bytes = 0;
-        state.pending_records = 0;
-        std::mem::take(&mut state.pending)
+        let records = std::mem::take(&mut state.spare);
+        let empty = Pending {
+            records,
+            count: 0,
+            rotations: Vec::new(),
+        };
+        std::mem::replace(&mut state.pending, empty)
+    }
+
+    /// Keeps an emptied buffer for the next appends, unless a bigger one is kept already or it
+    /// grew past what is worth keeping.
+    fn recycle(&self, mut records: Vec<u8>) {
+        records.clear();
+        let mut state = self.state.lock();
+        if state.spare.capacity() < records.capacity() && records.capacity() <= MAX_SPARE {
+            state.spare = records;
+        }
     }
 }
 
@@ -114,6 +156,9 @@ pub(crate) struct Wal {
 /// The capacity a buffer starts with when no emptied one is at hand, so that framing a batch
 /// rarely reallocates.
 const FIRST_BUFFER_BYTES: usize = 64 << 10;
+
+/// The largest emptied buffer kept for reuse; a burst's bigger one is freed.
+const MAX_SPARE: usize = 4 << 20;
 
 /// Past this many buffered bytes an appender wakes the log thread even between its rounds.
 const EAGER_FLUSH_BYTES: usize = 1 << 20;
@@ -131,9 +176,11 @@ impl Wal {
         let shared = Arc::new(Shared {
             state: OwnLines(Mutex::new(State {
                 next_lsn,
-                pending: Vec::new(),
-                pending_bytes: 0,
-                pending_records: 0,
+                pending: Pending {
+                    records: Vec::new(),
+                    count: 0,
+                    rotations: Vec::new(),
+                },
                 spare: Vec::new(),
                 segment_len: segment::HEADER_LEN as u64,
                 idle: false,
@@ -172,33 +219,19 @@ impl Wal {
         }
         let lsn = state.next_lsn;
         state.next_lsn += 1;
-        let added = match state.pending.last_mut() {
-            Some(Pending::Records { bytes, count }) => {
-                let before = bytes.len();
-                record.encode_unsealed_frame(bytes);
-                *count += 1;
-                bytes.len() - before
-            }
-            _ => {
-                let mut bytes = std::mem::take(&mut state.spare);
-                if bytes.capacity() == 0 {
-                    bytes.reserve(FIRST_BUFFER_BYTES);
-                }
-                record.encode_unsealed_frame(&mut bytes);
-                let added = bytes.len();
-                state.pending.push(Pending::Records { bytes, count: 1 });
-                added
-            }
-        };
-        state.pending_bytes += added;
-        state.pending_records += 1;
-        state.segment_len += added as u64;
-        if state.segment_len >= self.shared.segment_size {
-            let first_lsn = state.next_lsn;
-            state.pending.push(Pending::Rotate { first_lsn });
-            state.segment_len = segment::HEADER_LEN as u64;
+        let pending = &mut state.pending;
+        if pending.records.capacity() == 0 {
+            pending.records.reserve(FIRST_BUFFER_BYTES);
         }
-        let wanted = state.idle || state.pending_bytes >= EAGER_FLUSH_BYTES;
+        let before = pending.records.len();
+        record.encode_unsealed_frame(&mut pending.records);
+        pending.count += 1;
+        let added = (pending.records.len() - before) as u64;
+        state.segment_len += added;
+        if state.segment_len >= self.shared.segment_size {
+            state.rotate();
+        }
+        let wanted = state.idle || state.pending.records.len() >= EAGER_FLUSH_BYTES;
         if self.shared.policy != FsyncPolicy::Always && wanted {
             self.shared.work.notify_one();
         }
@@ -262,13 +295,11 @@ impl Wal {
         if let Some(failure) = &state.failure {
             return Err(read_only(failure));
         }
-        let first_lsn = state.next_lsn;
         if state.segment_len > segment::HEADER_LEN as u64 {
-            state.pending.push(Pending::Rotate { first_lsn });
-            state.segment_len = segment::HEADER_LEN as u64;
+            state.rotate();
             self.shared.work.notify_one();
         }
-        Ok(first_lsn)
+        Ok(state.next_lsn)
     }
 
     /// The sequence number of the last record appended, if any.

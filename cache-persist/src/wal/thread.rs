@@ -37,7 +37,7 @@ fn wait_for_work(shared: &Shared, sync_due: Option<Instant>) -> bool {
     if shared.policy != FsyncPolicy::Always && !state.closing {
         shared.work.wait_for(&mut state, GATHER);
     }
-    while state.pending.is_empty() && !state.closing {
+    while !state.has_work() && !state.closing {
         state.idle = true;
         match sync_due {
             Some(deadline) => {
@@ -53,11 +53,11 @@ fn wait_for_work(shared: &Shared, sync_due: Option<Instant>) -> bool {
     if shared.policy == FsyncPolicy::Always {
         let last_group = shared.last_group.load(Ordering::Relaxed);
         let deadline = Instant::now() + FILL_WAIT;
-        while state.pending_records < last_group && !state.closing {
-            let before = state.pending_records;
+        while state.pending.count < last_group && !state.closing {
+            let before = state.pending.count;
             let gap_end = (Instant::now() + FILL_GAP).min(deadline);
             shared.work.wait_until(&mut state, gap_end);
-            if state.pending_records == before || Instant::now() >= deadline {
+            if state.pending.count == before || Instant::now() >= deadline {
                 break;
             }
         }

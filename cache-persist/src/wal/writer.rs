@@ -10,14 +10,11 @@ use std::time::Instant;
 
 use parking_lot::MutexGuard;
 
-use super::{Pending, Shared};
+use super::{Pending, Rotation, Shared};
 use crate::FsyncPolicy;
 use crate::format::{frame, segment};
 use crate::fs::{FileSystem, PathError, WritableFile};
 use crate::{layout, metrics};
-
-/// The largest emptied buffer kept for reuse; a burst's bigger one is freed.
-const MAX_SPARE: usize = 4 << 20;
 
 /// Creates the segment for `first_lsn` with its header; with `sync`, durably (data and entry).
 pub(super) fn start_segment(
@@ -64,12 +61,21 @@ impl Writer {
 
     /// Writes the pending work, then syncs if the policy asks.
     fn flush(&mut self, shared: &Shared, closing: bool) -> Result<(), Failure> {
-        for item in shared.take_pending() {
-            match item {
-                Pending::Records { bytes, count } => self.write(shared, bytes, count)?,
-                Pending::Rotate { first_lsn } => self.rotate(shared, first_lsn)?,
-            }
+        let Pending {
+            mut records,
+            count,
+            rotations,
+        } = shared.take_pending();
+        frame::seal(&mut records);
+        let end = self.written + count;
+        let mut start = 0;
+        for Rotation { offset, first_lsn } in rotations {
+            self.write(&records[start..offset], first_lsn - self.written)?;
+            self.rotate(shared, first_lsn)?;
+            start = offset;
         }
+        self.write(&records[start..], end - self.written)?;
+        shared.recycle(records);
         let due = match shared.policy {
             FsyncPolicy::Always => true,
             FsyncPolicy::Interval(every) => closing || self.last_sync.elapsed() >= every,
@@ -96,20 +102,18 @@ impl Writer {
         }
     }
 
-    fn write(&mut self, shared: &Shared, mut bytes: Vec<u8>, count: u64) -> Result<(), Failure> {
-        frame::seal(&mut bytes);
+    /// Appends `count` sealed records to the segment.
+    fn write(&mut self, records: &[u8], count: u64) -> Result<(), Failure> {
+        if records.is_empty() {
+            return Ok(());
+        }
         let started = Instant::now();
         self.file
-            .write_all(&bytes)
+            .write_all(records)
             .map_err(|e| Failure::write(&self.path, e))?;
         metrics::wal_append(started.elapsed());
         self.unsynced += count;
         self.written += count;
-        bytes.clear();
-        let mut state = shared.state.lock();
-        if state.spare.capacity() < bytes.capacity() && bytes.capacity() <= MAX_SPARE {
-            state.spare = bytes;
-        }
         Ok(())
     }
 
@@ -215,6 +219,8 @@ fn fail(shared: &Shared, failure: &Failure) {
     );
     let mut state = shared.state.lock();
     state.failure = Some(Arc::clone(&failure.reason));
-    state.pending.clear();
+    state.pending.records.clear();
+    state.pending.count = 0;
+    state.pending.rotations.clear();
     shared.failed.store(true, Ordering::Release);
 }
