@@ -20,12 +20,13 @@ use crate::fingerprint::Fingerprint;
 use crate::outcome::Outcome;
 use crate::record::{Completed, Record};
 use crate::replay::replay;
+use crate::scope::StoredKey;
 use crate::settings::InFlightPolicy;
 use crate::shared::Shared;
 
 type Answer<B> = Result<Response<ReplayBody<B>>, BoxError>;
 
-/// Serves one covered request whose stored key is `key`, with `inner` ready to be called, under
+/// Serves one covered request under its `stored` key, with `inner` ready to be called, under
 /// `span` (which the caller enters around every poll).
 ///
 /// An `async` block rather than an `async fn`: its captures are then held once in its state, not
@@ -39,7 +40,7 @@ pub(crate) fn serve<S, ReqBody, ResBody>(
     mut inner: S,
     parts: Parts,
     body: ReqBody,
-    key: Bytes,
+    stored: StoredKey,
     span: Span,
 ) -> impl Future<Output = Answer<ResBody>>
 where
@@ -50,6 +51,7 @@ where
     ResBody::Error: Into<BoxError>,
 {
     async move {
+        let StoredKey { key, spare } = stored;
         let settings = &shared.settings;
         let mut reservation = shared.budget.reservation();
         let bytes = match read_request(body, settings.max_request_body, &mut reservation).await {
@@ -66,7 +68,7 @@ where
             fingerprint,
             token: shared.next_token(),
         }
-        .encode();
+        .encode_into(spare);
         let deadline = match settings.in_flight {
             InFlightPolicy::Wait { max_wait, .. } => Some(Instant::now() + max_wait),
             InFlightPolicy::Reject { .. } => None,

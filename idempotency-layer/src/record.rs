@@ -23,6 +23,8 @@ const MAGIC: &[u8; 2] = b"IK";
 pub(crate) const VERSION: u8 = 1;
 const CHECKSUM_LEN: usize = 8;
 const HEADER_LEN: usize = 4;
+/// The length of an in-flight record.
+pub(crate) const IN_FLIGHT_LEN: usize = HEADER_LEN + 16 + 16 + CHECKSUM_LEN;
 
 const KIND_IN_FLIGHT: u8 = 1;
 const KIND_COMPLETED: u8 = 2;
@@ -72,6 +74,22 @@ pub(crate) struct Completed {
     pub(crate) trailers: Option<HeaderMap>,
 }
 
+impl Completed {
+    /// The completed record's bytes written into `out` (empty), which grows if it lacks the room.
+    pub(crate) fn encode_into(&self, mut out: BytesMut) -> Bytes {
+        let trailers = self.trailers.as_ref();
+        out.reserve(completed_len(&self.headers, self.body.len(), trailers));
+        encode_completed(
+            self.fingerprint,
+            self.status,
+            self.headers.iter(),
+            &self.body,
+            trailers.map(HeaderMap::iter),
+            out,
+        )
+    }
+}
+
 /// What the store holds under a request's key.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(
@@ -106,42 +124,28 @@ impl Record {
 
     /// The record's bytes, checksum included.
     pub(crate) fn encode(&self) -> Bytes {
-        let mut out = BytesMut::with_capacity(self.encoded_len_hint());
-        out.put_slice(MAGIC);
-        out.put_u8(VERSION);
+        self.encode_into(BytesMut::new())
+    }
+
+    /// The record's bytes written into `out` (empty), which grows only if it lacks the room.
+    pub(crate) fn encode_into(&self, mut out: BytesMut) -> Bytes {
         match self {
             Record::InFlight { fingerprint, token } => {
-                out.put_u8(KIND_IN_FLIGHT);
+                start(&mut out, KIND_IN_FLIGHT, IN_FLIGHT_LEN);
                 out.put_slice(&fingerprint.0);
                 out.put_slice(token);
             }
-            Record::Completed(completed) => {
-                out.put_u8(KIND_COMPLETED);
-                out.put_slice(&completed.fingerprint.0);
-                out.put_u16(completed.status.as_u16());
-                put_headers(&mut out, &completed.headers);
-                out.put_u32(completed.body.len() as u32);
-                out.put_slice(&completed.body);
-                match &completed.trailers {
-                    None => out.put_u8(0),
-                    Some(trailers) => {
-                        out.put_u8(1);
-                        put_headers(&mut out, trailers);
-                    }
-                }
-            }
+            Record::Completed(completed) => return completed.encode_into(out),
             Record::Tombstone {
                 fingerprint,
                 status,
             } => {
-                out.put_u8(KIND_TOMBSTONE);
+                start(&mut out, KIND_TOMBSTONE, HEADER_LEN + 16 + 2 + CHECKSUM_LEN);
                 out.put_slice(&fingerprint.0);
                 out.put_u16(status.as_u16());
             }
         }
-        let checksum = xxh3_64(&out);
-        out.put_u64_le(checksum);
-        out.freeze()
+        seal(out)
     }
 
     /// Reads a record from untrusted stored bytes.
@@ -208,31 +212,85 @@ impl Record {
         }
         Ok(record)
     }
-
-    fn encoded_len_hint(&self) -> usize {
-        let payload = match self {
-            Record::Completed(completed) => {
-                let headers: usize = completed
-                    .headers
-                    .iter()
-                    .map(|(n, v)| 3 + n.as_str().len() + v.len())
-                    .sum();
-                64 + headers + completed.body.len()
-            }
-            _ => 32,
-        };
-        HEADER_LEN + payload + CHECKSUM_LEN
-    }
 }
 
-fn put_headers(out: &mut BytesMut, headers: &HeaderMap) {
-    out.put_u16(headers.len() as u16);
+/// The length of a completed record of a response with these `headers`, `body_len` bytes of body
+/// and these `trailers`, or more when only some of them are kept.
+pub(crate) fn completed_len(
+    headers: &HeaderMap,
+    body_len: usize,
+    trailers: Option<&HeaderMap>,
+) -> usize {
+    let fields = |map: &HeaderMap| -> usize {
+        let each: usize = map
+            .iter()
+            .map(|(n, v)| 3 + n.as_str().len() + v.len())
+            .sum();
+        2 + each
+    };
+    let trailers = trailers.map_or(0, fields);
+    HEADER_LEN + 16 + 2 + fields(headers) + 4 + body_len + 1 + trailers + CHECKSUM_LEN
+}
+
+/// The bytes of a completed record, written into `out` (empty; best with [`completed_len`] of
+/// room) from what `headers` and `trailers` yield, so that a response is encoded without copying
+/// its headers first. Each header must fit the format (a name of at most 255 bytes, a value of
+/// at most 64 KiB), and there may be at most 65,535 of each.
+pub(crate) fn encode_completed<'h>(
+    fingerprint: Fingerprint,
+    status: StatusCode,
+    headers: impl Iterator<Item = (&'h HeaderName, &'h HeaderValue)>,
+    body: &[u8],
+    trailers: Option<impl Iterator<Item = (&'h HeaderName, &'h HeaderValue)>>,
+    mut out: BytesMut,
+) -> Bytes {
+    start(&mut out, KIND_COMPLETED, HEADER_LEN + 16 + 2);
+    out.put_slice(&fingerprint.0);
+    out.put_u16(status.as_u16());
+    put_headers(&mut out, headers);
+    out.put_u32(body.len() as u32);
+    out.put_slice(body);
+    match trailers {
+        None => out.put_u8(0),
+        Some(trailers) => {
+            out.put_u8(1);
+            put_headers(&mut out, trailers);
+        }
+    }
+    seal(out)
+}
+
+/// Reserves `len` bytes in `out` and writes the magic, the version and `kind`.
+fn start(out: &mut BytesMut, kind: u8, len: usize) {
+    out.reserve(len);
+    out.put_slice(MAGIC);
+    out.put_u8(VERSION);
+    out.put_u8(kind);
+}
+
+/// Appends the checksum of everything written.
+fn seal(mut out: BytesMut) -> Bytes {
+    let checksum = xxh3_64(&out);
+    out.put_u64_le(checksum);
+    out.freeze()
+}
+
+/// Writes the count, then each header; the count is patched in once the headers are written.
+fn put_headers<'h>(
+    out: &mut BytesMut,
+    headers: impl Iterator<Item = (&'h HeaderName, &'h HeaderValue)>,
+) {
+    let at = out.len();
+    out.put_u16(0);
+    let mut count: u16 = 0;
     for (name, value) in headers {
         out.put_u8(name.as_str().len() as u8);
         out.put_slice(name.as_str().as_bytes());
         out.put_u16(value.len() as u16);
         out.put_slice(value.as_bytes());
+        count += 1;
     }
+    out[at..at + 2].copy_from_slice(&count.to_be_bytes());
 }
 
 struct Reader {
@@ -339,6 +397,15 @@ mod tests {
         ] {
             assert_eq!(Record::decode(&record.encode()).unwrap(), record);
         }
+    }
+
+    #[test]
+    fn in_flight_records_have_their_announced_length() {
+        let record = Record::InFlight {
+            fingerprint: Fingerprint([1; 16]),
+            token: [2; 16],
+        };
+        assert_eq!(record.encode().len(), IN_FLIGHT_LEN);
     }
 
     #[test]

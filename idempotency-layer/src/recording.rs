@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use cache_core::StoreError;
 use error_mapping::BoxError;
-use http::Response;
+use http::{HeaderMap, Response};
 use http_body::Body;
 use http_body_util::BodyExt;
 
@@ -15,7 +15,7 @@ use crate::budget::Reservation;
 use crate::claim::{Recording, release};
 use crate::config::OversizedResponse;
 use crate::fingerprint::Fingerprint;
-use crate::record::{Completed, Record};
+use crate::record::{Completed, Record, completed_len, encode_completed};
 use crate::shared::Shared;
 
 /// What the recording needs besides the response: whose claim it completes.
@@ -73,9 +73,7 @@ where
             }
             Err(frame) => {
                 if let Ok(more) = frame.into_trailers() {
-                    trailers
-                        .get_or_insert_with(http::HeaderMap::new)
-                        .extend(more);
+                    trailers.get_or_insert_with(HeaderMap::new).extend(more);
                 }
             }
         }
@@ -92,22 +90,10 @@ where
                 .keep
                 .keeps(parts.status, &parts.headers, trailers.as_ref()) =>
         {
-            let sanitizer = context.shared.sanitizer.as_ref();
-            let completed = Completed {
-                fingerprint: context.fingerprint,
-                status: parts.status,
-                headers: settings.replay.headers(sanitizer, &parts.headers),
-                body: whole.clone(),
-                trailers: trailers
-                    .as_ref()
-                    .map(|t| settings.replay.trailers(sanitizer, t)),
-            };
-            let record = Record::Completed(completed);
-            match complete(&context, record.encode()).await {
+            let (encoded, completed) = encode(&context, &parts, &whole, trailers.as_ref());
+            match complete(&context, encoded).await {
                 Completion::Stored => {
-                    if let (Some(local), Record::Completed(completed)) =
-                        (&context.shared.local, record)
-                    {
+                    if let (Some(local), Some(completed)) = (&context.shared.local, completed) {
                         local.insert(context.key.clone(), Arc::new(completed));
                     }
                     Next::Done
@@ -150,6 +136,37 @@ where
         ReplayBody::full(whole, trailers)
     };
     Response::from_parts(parts, body)
+}
+
+/// The completed record of a kept response and, when a local cache will hold it, the response
+/// as stored; without one, the record is encoded straight from the response.
+fn encode(
+    context: &RecordingContext,
+    parts: &http::response::Parts,
+    body: &Bytes,
+    trailers: Option<&HeaderMap>,
+) -> (Bytes, Option<Completed>) {
+    let (settings, sanitizer) = (&context.shared.settings, context.shared.sanitizer.as_ref());
+    if context.shared.local.is_some() {
+        let completed = Completed {
+            fingerprint: context.fingerprint,
+            status: parts.status,
+            headers: settings.replay.headers(sanitizer, &parts.headers),
+            body: body.clone(),
+            trailers: trailers.map(|t| settings.replay.trailers(sanitizer, t)),
+        };
+        return (completed.encode_into(BytesMut::new()), Some(completed));
+    }
+    let room = completed_len(&parts.headers, body.len(), trailers);
+    let encoded = encode_completed(
+        context.fingerprint,
+        parts.status,
+        settings.replay.kept_headers(sanitizer, &parts.headers),
+        body,
+        trailers.map(|t| settings.replay.kept_trailers(sanitizer, t)),
+        BytesMut::with_capacity(room),
+    );
+    (encoded, None)
 }
 
 /// What to do with the claim once the body is read.

@@ -65,31 +65,56 @@ impl ReplayRules {
 
     /// The response headers to store.
     pub(crate) fn headers(&self, sanitizer: &dyn ReplaySanitizer, from: &HeaderMap) -> HeaderMap {
-        filter(&self.headers, sanitizer, from)
+        collect(self.kept_headers(sanitizer, from))
     }
 
     /// The trailers to store.
     pub(crate) fn trailers(&self, sanitizer: &dyn ReplaySanitizer, from: &HeaderMap) -> HeaderMap {
-        filter(&self.trailers, sanitizer, from)
+        collect(self.kept_trailers(sanitizer, from))
+    }
+
+    /// The response headers to store, in order, without copying them.
+    pub(crate) fn kept_headers<'a>(
+        &'a self,
+        sanitizer: &'a dyn ReplaySanitizer,
+        from: &'a HeaderMap,
+    ) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> {
+        kept(&self.headers, sanitizer, from)
+    }
+
+    /// The trailers to store, in order, without copying them.
+    pub(crate) fn kept_trailers<'a>(
+        &'a self,
+        sanitizer: &'a dyn ReplaySanitizer,
+        from: &'a HeaderMap,
+    ) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> {
+        kept(&self.trailers, sanitizer, from)
     }
 }
 
-fn filter(allowed: &[HeaderName], sanitizer: &dyn ReplaySanitizer, from: &HeaderMap) -> HeaderMap {
-    let mut kept = HeaderMap::new();
-    for (name, value) in from {
-        // The record format bounds names to 255 bytes and values to 64 KiB; no real header is
-        // longer, and a longer one is dropped rather than stored truncated.
-        let fits =
-            name.as_str().len() <= usize::from(u8::MAX) && value.len() <= usize::from(u16::MAX);
-        if fits
-            && !NEVER_REPLAYED.contains(name)
-            && sanitizer.keep(name, value, allowed.contains(name))
-            && kept.len() < usize::from(u16::MAX)
-        {
-            kept.append(name.clone(), value.clone());
-        }
+fn kept<'a>(
+    allowed: &'a [HeaderName],
+    sanitizer: &'a dyn ReplaySanitizer,
+    from: &'a HeaderMap,
+) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> {
+    from.iter()
+        .filter(move |(name, value)| {
+            // The record format bounds names to 255 bytes and values to 64 KiB; no real header
+            // is longer, and a longer one is dropped rather than stored truncated.
+            let fits =
+                name.as_str().len() <= usize::from(u8::MAX) && value.len() <= usize::from(u16::MAX);
+            fits && !NEVER_REPLAYED.contains(name)
+                && sanitizer.keep(name, value, allowed.contains(name))
+        })
+        .take(usize::from(u16::MAX))
+}
+
+fn collect<'a>(kept: impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)>) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in kept {
+        map.append(name.clone(), value.clone());
     }
-    kept
+    map
 }
 
 /// The response a retry receives: the stored one, marked as a replay.
@@ -130,6 +155,32 @@ mod tests {
         assert_eq!(links, ["</a>; rel=next", "</b>; rel=prev"]);
         assert_eq!(kept[header::CONTENT_TYPE], "application/json");
         assert_eq!(kept.len(), 3);
+    }
+
+    #[test]
+    fn a_response_encoded_as_it_streams_equals_its_stored_copy_encoded() {
+        let rules = ReplayRules::new(&ReplayConfig::default()).unwrap();
+        let (headers, mut trailers) = (response_headers(), HeaderMap::new());
+        trailers.append("grpc-status", "0".parse().unwrap());
+        trailers.append(header::SET_COOKIE, "session=secret".parse().unwrap());
+        let body = bytes::Bytes::from_static(b"{}");
+        let fingerprint = crate::fingerprint::Fingerprint([3; 16]);
+        let stored = Completed {
+            fingerprint,
+            status: http::StatusCode::CREATED,
+            headers: rules.headers(&(), &headers),
+            body: body.clone(),
+            trailers: Some(rules.trailers(&(), &trailers)),
+        };
+        let streamed = crate::record::encode_completed(
+            fingerprint,
+            http::StatusCode::CREATED,
+            rules.kept_headers(&(), &headers),
+            &body,
+            Some(rules.kept_trailers(&(), &trailers)),
+            bytes::BytesMut::new(),
+        );
+        assert_eq!(streamed, stored.encode_into(bytes::BytesMut::new()));
     }
 
     #[test]

@@ -3,11 +3,25 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-/// Derives the stored key for `client_key` sent by `principal`, behind `prefix`.
+/// A stored key, and `spare` room after it in the same allocation for the record written under
+/// it: the store keeps a clone of each, and clones of a shared allocation only count references.
+#[derive(Debug)]
+pub(crate) struct StoredKey {
+    pub(crate) key: Bytes,
+    pub(crate) spare: BytesMut,
+}
+
+/// Derives the stored key for `client_key` sent by `principal`, behind `prefix`, with `spare`
+/// bytes of room after it.
 ///
 /// Both inputs are length-framed before hashing, so no pair of (principal, key) can collide with
 /// another by moving bytes across the boundary.
-pub(crate) fn stored_key(prefix: &[u8], principal: Option<&[u8]>, client_key: &[u8]) -> Bytes {
+pub(crate) fn stored_key(
+    prefix: &[u8],
+    principal: Option<&[u8]>,
+    client_key: &[u8],
+    spare: usize,
+) -> StoredKey {
     let hash = match principal {
         // The common case, framed on the stack: keys are short (255 bytes by default).
         None if client_key.len() < SHORT_INPUT => {
@@ -22,20 +36,32 @@ pub(crate) fn stored_key(prefix: &[u8], principal: Option<&[u8]>, client_key: &[
         }
     };
     let mut hex = [0; blake3::OUT_LEN * 2];
-    for (pair, byte) in hex.chunks_exact_mut(2).zip(hash.as_bytes()) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 0xf)];
+    for (pair, &byte) in hex.chunks_exact_mut(2).zip(hash.as_bytes()) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(byte)]);
     }
-    let mut key = BytesMut::with_capacity(prefix.len() + hex.len());
-    key.put_slice(prefix);
-    key.put_slice(&hex);
-    key.freeze()
+    let mut buffer = BytesMut::with_capacity(prefix.len() + hex.len() + spare);
+    buffer.put_slice(prefix);
+    buffer.put_slice(&hex);
+    StoredKey {
+        key: buffer.split().freeze(),
+        spare: buffer,
+    }
 }
 
 /// Inputs shorter than this are framed in a stack buffer.
 const SHORT_INPUT: usize = 256;
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Each byte's two lowercase hex digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let digits = b"0123456789abcdef";
+    let mut pairs = [[0; 2]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        pairs[byte] = [digits[byte >> 4], digits[byte & 0xf]];
+        byte += 1;
+    }
+    pairs
+};
 
 /// BLAKE3 of `parts` joined, in one call: for inputs this short BLAKE3 then compresses a single
 /// chunk, without a streaming hasher's setup.
@@ -49,18 +75,18 @@ mod tests {
 
     #[test]
     fn principals_and_framing_separate_keys() {
-        let anonymous = stored_key(b"p:", None, b"k");
-        let alice = stored_key(b"p:", Some(b"alice"), b"k");
-        let bob = stored_key(b"p:", Some(b"bob"), b"k");
-        let empty = stored_key(b"p:", Some(b""), b"k");
-        let shifted = stored_key(b"p:", Some(b"alic"), b"ek");
+        let anonymous = stored_key(b"p:", None, b"k", 0).key;
+        let alice = stored_key(b"p:", Some(b"alice"), b"k", 0).key;
+        let bob = stored_key(b"p:", Some(b"bob"), b"k", 0).key;
+        let empty = stored_key(b"p:", Some(b""), b"k", 0).key;
+        let shifted = stored_key(b"p:", Some(b"alic"), b"ek", 0).key;
         let all = [&anonymous, &alice, &bob, &empty, &shifted];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a, b);
             }
         }
-        assert_eq!(alice, stored_key(b"p:", Some(b"alice"), b"k"));
+        assert_eq!(alice, stored_key(b"p:", Some(b"alice"), b"k", 0).key);
         assert!(alice.starts_with(b"p:"));
         assert_eq!(alice.len(), 2 + 64);
     }
@@ -75,12 +101,25 @@ mod tests {
         hasher.update(b"alice");
         hasher.update(b"k");
         let expected = format!("p:{}", hasher.finalize().to_hex());
-        assert_eq!(stored_key(b"p:", Some(b"alice"), b"k"), expected.as_bytes());
+        assert_eq!(
+            stored_key(b"p:", Some(b"alice"), b"k", 0).key,
+            expected.as_bytes()
+        );
         let mut hasher = blake3::Hasher::new();
         hasher.update(&[0]);
         hasher.update(b"k");
         let expected = format!("p:{}", hasher.finalize().to_hex());
-        assert_eq!(stored_key(b"p:", None, b"k"), expected.as_bytes());
+        assert_eq!(stored_key(b"p:", None, b"k", 0).key, expected.as_bytes());
+    }
+
+    #[test]
+    fn the_spare_room_follows_the_key_in_its_allocation() {
+        let StoredKey { key, mut spare } = stored_key(b"p:", None, b"k", 44);
+        assert_eq!(key.len(), 2 + 64);
+        assert!(spare.is_empty() && spare.capacity() >= 44);
+        spare.put_slice(&[7; 44]);
+        let record = spare.freeze();
+        assert_eq!(record.as_ptr(), key.as_ptr().wrapping_add(key.len()));
     }
 
     #[test]
@@ -97,7 +136,7 @@ mod tests {
             hasher.update(&client_key);
             let expected = format!("p:{}", hasher.finalize().to_hex());
             assert_eq!(
-                stored_key(b"p:", None, &client_key),
+                stored_key(b"p:", None, &client_key, 0).key,
                 expected.as_bytes(),
                 "{len}"
             );

@@ -16,6 +16,7 @@ use crate::flow;
 use crate::future::ResponseFuture;
 use crate::key::KeyError;
 use crate::outcome::Outcome;
+use crate::record::IN_FLIGHT_LEN;
 use crate::scope::stored_key;
 use crate::shared::Shared;
 
@@ -103,7 +104,12 @@ where
             Err(error) => return reject(&span, error),
         };
         let principal = shared.principal.principal(&parts);
-        let key = stored_key(&shared.settings.key_prefix, principal.as_deref(), &key);
+        let key = stored_key(
+            &shared.settings.key_prefix,
+            principal.as_deref(),
+            &key,
+            IN_FLIGHT_LEN,
+        );
         // The clone takes the place of the service `poll_ready` made ready, which serves this
         // request.
         let clone = self.inner.clone();
