@@ -266,17 +266,22 @@ impl Wal {
 
     /// While writers come one at a time (the last group synced held one record), commits the
     /// pending work on the calling thread, so that a lone writer's record reaches the disk with
-    /// no hand-off to the log thread and back; otherwise wakes the log thread, whose groups
-    /// concurrent writers share. Returns whether it committed.
+    /// no hand-off to the log thread and back; otherwise leaves the commit to the log thread,
+    /// whose groups concurrent writers share. Returns whether it committed.
     ///
+    /// The log thread is woken only when it sleeps or when the group it waits for is complete;
+    /// while it gathers a group it looks for more appends every [`thread::FILL_GAP`] on its own.
     /// A waiter that finds the writer taken waits for the news of its holder, which publishes
     /// only once it has released the writer.
     fn lead(&self) -> bool {
-        if self.shared.last_group.load(Ordering::Relaxed) > 1 {
+        let last_group = self.shared.last_group.load(Ordering::Relaxed);
+        if last_group > 1 {
             // Under the lock, so that the wake-up cannot fall between the log thread's check
             // for pending work and its sleep.
-            let _state = self.shared.state.lock();
-            self.shared.work.notify_one();
+            let state = self.shared.state.lock();
+            if state.idle || state.pending.count >= last_group {
+                self.shared.work.notify_one();
+            }
             return false;
         }
         match self.shared.writer.try_lock() {

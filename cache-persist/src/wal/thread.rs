@@ -16,8 +16,8 @@ const GATHER: Duration = Duration::from_millis(1);
 /// before it syncs a smaller group: a fraction of one fsync, to save whole fsyncs.
 const FILL_WAIT: Duration = Duration::from_micros(200);
 
-/// Under `Always`, a pause this long between two appends ends the wait for a fuller group.
-const FILL_GAP: Duration = Duration::from_micros(40);
+/// Under `Always`, a pause this long without an append ends the wait for a fuller group.
+pub(super) const FILL_GAP: Duration = Duration::from_micros(40);
 
 pub(super) fn run(shared: &Shared) {
     let mut sync_due = None;
