@@ -8,8 +8,9 @@
 //! its own record in [`Wal::durable`] (leader-based group commit): a lone writer then pays one
 //! `write` and one `fdatasync`, with no hand-off to the log thread and back. Once a sync covers
 //! more than one record, the log thread commits again; before it syncs a group smaller than the
-//! previous one, it waits a fraction of an fsync (at most 200 µs) for the previous group's
-//! writers to come back, so groups do not split in two alternating halves.
+//! number of writers that were waiting when the last sync was published, it waits a fraction of
+//! an fsync (at most 200 µs) for those writers to come back, so groups do not split in two
+//! alternating halves.
 
 mod thread;
 mod writer;
@@ -97,6 +98,11 @@ struct Shared {
     writer: Mutex<Writer>,
     /// Records in the last group synced: one while writers come one at a time.
     last_group: AtomicU64,
+    /// Writers waiting in [`Wal::durable`].
+    waiting: AtomicU64,
+    /// Writers that were waiting when the last sync was published, all of which may append
+    /// again: the size the group being gathered is expected to reach.
+    expected_group: AtomicU64,
     work: Condvar,
     progress: watch::Sender<Progress>,
     fs: Arc<dyn FileSystem>,
@@ -190,6 +196,8 @@ impl Wal {
             failed: AtomicBool::new(false),
             writer: Mutex::new(Writer::new(file, dir, next_lsn)),
             last_group: AtomicU64::new(0),
+            waiting: AtomicU64::new(0),
+            expected_group: AtomicU64::new(0),
             work: Condvar::new(),
             progress: watch::Sender::new(Progress {
                 durable: next_lsn,
@@ -245,6 +253,7 @@ impl Wal {
             return Ok(());
         }
         let mut progress = self.shared.progress.subscribe();
+        let _waiting = Waiting::enter(&self.shared.waiting);
         loop {
             {
                 let seen = progress.borrow_and_update();
@@ -274,12 +283,12 @@ impl Wal {
     /// A waiter that finds the writer taken waits for the news of its holder, which publishes
     /// only once it has released the writer.
     fn lead(&self) -> bool {
-        let last_group = self.shared.last_group.load(Ordering::Relaxed);
-        if last_group > 1 {
+        if self.shared.last_group.load(Ordering::Relaxed) > 1 {
+            let expected = self.shared.expected_group.load(Ordering::Relaxed);
             // Under the lock, so that the wake-up cannot fall between the log thread's check
             // for pending work and its sleep.
             let state = self.shared.state.lock();
-            if state.idle || state.pending.count >= last_group {
+            if state.idle || state.pending.count >= expected {
                 self.shared.work.notify_one();
             }
             return false;
@@ -329,6 +338,22 @@ impl Drop for Wal {
             // A panic of the log thread was already reported by the panic hook.
             let _ = thread.join();
         }
+    }
+}
+
+/// Counts a writer in [`Shared::waiting`] until dropped, however its wait ends.
+struct Waiting<'a>(&'a AtomicU64);
+
+impl<'a> Waiting<'a> {
+    fn enter(waiting: &'a AtomicU64) -> Self {
+        waiting.fetch_add(1, Ordering::Relaxed);
+        Self(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -12,8 +12,8 @@ use crate::FsyncPolicy;
 /// Under the non-`Always` policies the thread gathers work this long between writes.
 const GATHER: Duration = Duration::from_millis(1);
 
-/// Under `Always`, how long the thread waits for the writers of the previous group to come back
-/// before it syncs a smaller group: a fraction of one fsync, to save whole fsyncs.
+/// Under `Always`, how long the thread waits for the writers that waited on the last sync to
+/// come back before it syncs a smaller group: a fraction of one fsync, to save whole fsyncs.
 const FILL_WAIT: Duration = Duration::from_micros(200);
 
 /// Under `Always`, a pause this long without an append ends the wait for a fuller group.
@@ -51,9 +51,9 @@ fn wait_for_work(shared: &Shared, sync_due: Option<Instant>) -> bool {
         state.idle = false;
     }
     if shared.policy == FsyncPolicy::Always {
-        let last_group = shared.last_group.load(Ordering::Relaxed);
+        let expected = shared.expected_group.load(Ordering::Relaxed);
         let deadline = Instant::now() + FILL_WAIT;
-        while state.pending.count < last_group && !state.closing {
+        while state.pending.count < expected && !state.closing {
             let before = state.pending.count;
             let gap_end = (Instant::now() + FILL_GAP).min(deadline);
             shared.work.wait_until(&mut state, gap_end);

@@ -169,6 +169,8 @@ pub(super) fn commit(
     let sync_due = writer.sync_due(shared.policy);
     drop(writer);
     if let Some(durable) = durable {
+        let waiting = shared.waiting.load(Ordering::Relaxed);
+        shared.expected_group.store(waiting, Ordering::Relaxed);
         shared
             .progress
             .send_modify(|p| p.durable = p.durable.max(durable));
