@@ -9,7 +9,7 @@ use std::task::Poll;
 
 use bytes::Bytes;
 use cache_core::{Store, StoreFuture};
-use http::Response;
+use http::{Response, StatusCode};
 use tokio::time::{Instant, Sleep};
 
 use crate::body::ReplayBody;
@@ -45,6 +45,21 @@ impl<B: 'static> Claim<B> {
             record,
             state: State::Held,
         }
+    }
+
+    /// What every clone of the service shares.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The stored key claimed.
+    pub(crate) fn key(&self) -> &Bytes {
+        &self.key
+    }
+
+    /// True when a response with `status` is kept, so it completes this claim.
+    pub(crate) fn keeps(&self, status: StatusCode) -> bool {
+        self.shared.settings.keep.keeps_status(status)
     }
 
     /// The in-flight record this claim wrote.

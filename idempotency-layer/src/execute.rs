@@ -16,13 +16,10 @@ use crate::budget::Reservation;
 use crate::claim::Claim;
 use crate::fingerprint::Fingerprint;
 use crate::recording::{RecordingContext, recording};
-use crate::shared::Shared;
 
 /// A key this request has just claimed, with what recording its response needs.
-pub(crate) struct Claimed {
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) key: Bytes,
-    pub(crate) record: Bytes,
+pub(crate) struct Claimed<B: 'static> {
+    pub(crate) claim: Claim<B>,
     pub(crate) fingerprint: Fingerprint,
     pub(crate) reservation: Reservation,
 }
@@ -36,7 +33,7 @@ pub(crate) struct Claimed {
     reason = "an async fn would hold its arguments twice in its state"
 )]
 pub(crate) fn execute<S, ReqBody, ResBody>(
-    claimed: Claimed,
+    mut claimed: Claimed<ResBody>,
     mut inner: S,
     request: Request<ReqBody>,
 ) -> impl Future<Output = Result<Response<ReplayBody<ResBody>>, BoxError>>
@@ -48,29 +45,30 @@ where
     ResBody::Error: Into<BoxError>,
 {
     async move {
-        let shared = &claimed.shared;
-        let mut claim = Claim::new(Arc::clone(shared), claimed.key.clone(), claimed.record);
-        // Pinned where it is built, so the handler's future is held once in this state.
-        let handler = pin!(inner.call(request));
-        let handled: Result<_, BoxError> = claim.run(handler).await.map_err(Into::into);
-        let response = match handled {
-            Ok(response) => response,
-            Err(error) => {
-                claim.release().await;
-                return Err(error);
-            }
-        };
-        if !shared.settings.keep.keeps_status(response.status()) {
-            claim.release().await;
-            return Ok(response.map(ReplayBody::inner));
+        // Used in place: moved into a local, the claim would be held twice in this state.
+        let claim = &mut claimed.claim;
+        // Pinned where it is built, and in a block, so the handler's future is held once in this
+        // state and only while it runs.
+        let handled = {
+            let handler = pin!(inner.call(request));
+            claim.run(handler).await
         }
-        let context = RecordingContext {
-            claim: claim.in_flight_record().clone(),
-            shared: claimed.shared,
-            key: claimed.key,
-            fingerprint: claimed.fingerprint,
-            reservation: claimed.reservation,
-        };
-        Ok(claim.record(recording(context, response)).await)
+        .map_err(Into::<BoxError>::into);
+        match handled {
+            Ok(response) if claim.keeps(response.status()) => {
+                let context = RecordingContext {
+                    shared: Arc::clone(claim.shared()),
+                    key: claim.key().clone(),
+                    claim: claim.in_flight_record().clone(),
+                    fingerprint: claimed.fingerprint,
+                    reservation: claimed.reservation,
+                };
+                Ok(claim.record(recording(context, response)).await)
+            }
+            handled => {
+                claim.release().await;
+                handled.map(|response| response.map(ReplayBody::inner))
+            }
+        }
     }
 }

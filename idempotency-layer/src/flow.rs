@@ -14,6 +14,7 @@ use tower_service::Service;
 use tracing::Span;
 
 use crate::body::{ReplayBody, RequestBody, read_request};
+use crate::claim::Claim;
 use crate::error::Rejection;
 use crate::execute::{Claimed, execute};
 use crate::fingerprint::Fingerprint;
@@ -112,9 +113,7 @@ where
         // block so that what it moves does not stay in this future's state.
         let execution = {
             let claimed = Claimed {
-                shared,
-                key,
-                record: claim_record,
+                claim: Claim::new(shared, key, claim_record),
                 fingerprint,
                 reservation,
             };

@@ -37,6 +37,15 @@ impl<S> Idempotency<S> {
         Self { inner, shared }
     }
 
+    /// Forwards a request the layer leaves alone, counted but with no span and no box.
+    fn pass_through<R, B>(&mut self, request: Request<R>) -> ResponseFuture<S::Future, B>
+    where
+        S: Service<Request<R>>,
+    {
+        Outcome::PassThrough.count();
+        ResponseFuture::pass_through(self.inner.call(request))
+    }
+
     /// The wrapped service.
     pub fn get_ref(&self) -> &S {
         &self.inner
@@ -82,17 +91,13 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let shared = &self.shared;
         let (parts, body) = request.into_parts();
-        let covered = shared.covers(&parts);
-        let key = if covered {
-            shared.settings.key.extract(&parts.headers)
-        } else {
-            Ok(None)
-        };
-        // A request the layer leaves alone costs the lookup above and a forward: no span, no box.
-        if matches!(key, Ok(None)) && (!covered || !shared.settings.require_key) {
-            Outcome::PassThrough.count();
-            let future = self.inner.call(Request::from_parts(parts, body));
-            return ResponseFuture::pass_through(future);
+        let key = shared.settings.key.extract(&parts.headers);
+        // A request without a key where none is required passes, and so does one the layer does
+        // not cover, with or without a key: it costs the header lookup and a forward, with no
+        // span and no box.
+        let keyless = !shared.settings.require_key && matches!(key, Ok(None));
+        if keyless || !shared.covers(&parts) {
+            return self.pass_through(Request::from_parts(parts, body));
         }
         let span = tracing::debug_span!("idempotency", outcome = tracing::field::Empty);
         let key = match key {
