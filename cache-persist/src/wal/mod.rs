@@ -4,13 +4,12 @@
 //!
 //! Under [`FsyncPolicy::Always`] every batch taken is made durable by one `fdatasync`, so writers
 //! that appended while the previous sync ran share the next one (group commit); each waits for
-//! [`Wal::durable`] before it acknowledges. While writers come one at a time, the writer commits
-//! its own record in [`Wal::durable`] (leader-based group commit): a lone writer then pays one
-//! `write` and one `fdatasync`, with no hand-off to the log thread and back. Once a sync covers
-//! more than one record, the log thread commits again; before it syncs a group smaller than the
-//! number of writers that were waiting when the last sync was published, it waits a fraction of
-//! an fsync (at most 200 µs) for those writers to come back, so groups do not split in two
-//! alternating halves.
+//! [`Wal::durable`] before it acknowledges. The commit is led by a writer, in [`Wal::durable`],
+//! as soon as its group is ready: at once while writers come one at a time, and once the group
+//! holds as many records as writers waited on the last sync while they come in groups (so groups
+//! do not split in two alternating halves). No hand-off to the log thread and back then delays
+//! the sync. The log thread commits a group that does not fill within a fraction of an fsync (at
+//! most 200 µs, or once appends pause).
 
 mod thread;
 mod writer;
@@ -273,25 +272,26 @@ impl Wal {
         }
     }
 
-    /// While writers come one at a time (the last group synced held one record), commits the
-    /// pending work on the calling thread, so that a lone writer's record reaches the disk with
-    /// no hand-off to the log thread and back; otherwise leaves the commit to the log thread,
-    /// whose groups concurrent writers share. Returns whether it committed.
+    /// Commits the pending work on the calling thread when it is ready: at once while writers
+    /// come one at a time (the last group synced held one record), and once the expected group
+    /// is complete while they come in groups. The record then reaches the disk with no hand-off
+    /// to the log thread and back. Returns whether it committed.
     ///
-    /// The log thread is woken only when it sleeps or when the group it waits for is complete;
-    /// while it gathers a group it looks for more appends every [`thread::FILL_GAP`] on its own.
-    /// A waiter that finds the writer taken waits for the news of its holder, which publishes
-    /// only once it has released the writer.
+    /// Otherwise the log thread, woken if it sleeps, gathers the group and commits it should it
+    /// not fill within a fraction of an fsync. A waiter that finds the writer taken waits for the
+    /// news of its holder, which publishes only once it has released the writer.
     fn lead(&self) -> bool {
         if self.shared.last_group.load(Ordering::Relaxed) > 1 {
             let expected = self.shared.expected_group.load(Ordering::Relaxed);
             // Under the lock, so that the wake-up cannot fall between the log thread's check
             // for pending work and its sleep.
             let state = self.shared.state.lock();
-            if state.idle || state.pending.count >= expected {
-                self.shared.work.notify_one();
+            if state.pending.count < expected {
+                if state.idle {
+                    self.shared.work.notify_one();
+                }
+                return false;
             }
-            return false;
         }
         match self.shared.writer.try_lock() {
             Some(writer) => {

@@ -1,12 +1,15 @@
-//! The log thread: waits for work as the policy wants, then commits it. Under `Always` it serves
-//! writers only while they come in groups (see [`super`]); under the other policies it writes
-//! every batch and syncs on the policy's schedule.
+//! The log thread: waits for work as the policy wants, then commits it. Under `Always` it commits
+//! what no writer leads (see [`super`]): groups that did not fill in time, segment rotations for
+//! snapshots, the rest at close; under the other policies it writes every batch and syncs on the
+//! policy's schedule.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::Shared;
+use parking_lot::MutexGuard;
+
 use super::writer::commit;
+use super::{Shared, State};
 use crate::FsyncPolicy;
 
 /// Under the non-`Always` policies the thread gathers work this long between writes.
@@ -17,7 +20,7 @@ const GATHER: Duration = Duration::from_millis(1);
 const FILL_WAIT: Duration = Duration::from_micros(200);
 
 /// Under `Always`, a pause this long without an append ends the wait for a fuller group.
-pub(super) const FILL_GAP: Duration = Duration::from_micros(40);
+const FILL_GAP: Duration = Duration::from_micros(40);
 
 pub(super) fn run(shared: &Shared) {
     let mut sync_due = None;
@@ -37,30 +40,43 @@ fn wait_for_work(shared: &Shared, sync_due: Option<Instant>) -> bool {
     if shared.policy != FsyncPolicy::Always && !state.closing {
         shared.work.wait_for(&mut state, GATHER);
     }
-    while !state.has_work() && !state.closing {
-        state.idle = true;
-        match sync_due {
-            Some(deadline) => {
-                if shared.work.wait_until(&mut state, deadline).timed_out() {
-                    state.idle = false;
-                    break;
+    loop {
+        while !state.has_work() && !state.closing {
+            state.idle = true;
+            let timed_out = match sync_due {
+                Some(deadline) => shared.work.wait_until(&mut state, deadline).timed_out(),
+                None => {
+                    shared.work.wait(&mut state);
+                    false
                 }
-            }
-            None => shared.work.wait(&mut state),
-        }
-        state.idle = false;
-    }
-    if shared.policy == FsyncPolicy::Always {
-        let expected = shared.expected_group.load(Ordering::Relaxed);
-        let deadline = Instant::now() + FILL_WAIT;
-        while state.pending.count < expected && !state.closing {
-            let before = state.pending.count;
-            let gap_end = (Instant::now() + FILL_GAP).min(deadline);
-            shared.work.wait_until(&mut state, gap_end);
-            if state.pending.count == before || Instant::now() >= deadline {
-                break;
+            };
+            state.idle = false;
+            if timed_out {
+                return state.closing;
             }
         }
+        if shared.policy != FsyncPolicy::Always {
+            return state.closing;
+        }
+        gather_group(shared, &mut state);
+        // The writer that completed the group may have committed it meanwhile.
+        if state.has_work() || state.closing {
+            return state.closing;
+        }
     }
-    state.closing
+}
+
+/// Waits, up to [`FILL_WAIT`], for as many records as writers waited on the last sync, unless
+/// appends stop for [`FILL_GAP`] or a writer takes the group.
+fn gather_group(shared: &Shared, state: &mut MutexGuard<'_, State>) {
+    let expected = shared.expected_group.load(Ordering::Relaxed);
+    let deadline = Instant::now() + FILL_WAIT;
+    while state.has_work() && state.pending.count < expected && !state.closing {
+        let before = state.pending.count;
+        let gap_end = (Instant::now() + FILL_GAP).min(deadline);
+        shared.work.wait_until(state, gap_end);
+        if state.pending.count == before || Instant::now() >= deadline {
+            break;
+        }
+    }
 }
