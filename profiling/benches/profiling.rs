@@ -7,7 +7,9 @@
 //! the kernel has it), so time spent descheduled on a shared machine is not counted; wall-clock
 //! time is reported beside it. The layer's cost is its time per request minus the bare router's;
 //! the no-op layer row shows how much of that any layer applied with `Router::layer` pays (axum
-//! boxes and clones the layered route service per request).
+//! boxes and clones the layered route service per request), and the "required work alone" row
+//! what a layer doing only this one's mandatory work pays (the route template looked up, two
+//! clock reads, one histogram record, the in-flight gauge up and down): the floor here.
 //! Rows go to `$BENCH_OUT_DIR/profiling.json`.
 //!
 //! `BENCH_ONLY=<system>` (a substring of a system's name) serves the workloads on the matching
@@ -17,21 +19,27 @@
 use std::future::Future;
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::pin::pin;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::MatchedPath;
 use axum::http::{Method, Request, StatusCode};
 use axum::routing::get;
+use metrics::{Gauge, Histogram};
+use pin_project_lite::pin_project;
 use profiling::{HttpMetricsLayer, ProfilingConfig};
 use serde_json::json;
 use tower::Service;
+use tower::layer::layer_fn;
 use tower::layer::util::Identity;
 
 const BASELINE: &str = "axum (no metrics)";
 const NOOP: &str = "axum + no-op layer";
+const FLOOR: &str = "required work alone";
 const OURS: &str = "profiling";
 const PEER: &str = "axum-prometheus";
 
@@ -44,6 +52,84 @@ fn routes() -> Router {
         .route("/users/{id}/orders", get(|| async { "orders" }))
         .route("/health", get(|| async { "ok" }))
         .route("/fail", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
+}
+
+/// The work the layer must do per request and nothing more, as if every request had one label
+/// set: the route template looked up, two clock reads, one histogram record and the in-flight
+/// gauge up and down, applied with the same `Router::layer`. No label set is built or looked up,
+/// no slow-request check runs: the floor any such layer pays on this machine.
+#[derive(Clone)]
+struct RequiredWork<S> {
+    inner: S,
+    handles: Arc<Handles>,
+}
+
+/// What a request records into, shared by the clones of one layered route.
+struct Handles {
+    clock: quanta::Clock,
+    histogram: Histogram,
+    gauge: Gauge,
+}
+
+impl<S> RequiredWork<S> {
+    fn new(inner: S) -> Self {
+        let handles = Handles {
+            clock: quanta::Clock::new(),
+            histogram: metrics::histogram!("floor.request.duration"),
+            gauge: metrics::gauge!("floor.active_requests"),
+        };
+        Self {
+            inner,
+            handles: Arc::new(handles),
+        }
+    }
+}
+
+impl<S, B> Service<Request<B>> for RequiredWork<S>
+where
+    S: Service<Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Recorded<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        black_box(request.extensions().get::<MatchedPath>());
+        self.handles.gauge.increment(1.0);
+        Recorded {
+            start: self.handles.clock.now(),
+            inner: self.inner.call(request),
+            handles: Arc::clone(&self.handles),
+        }
+    }
+}
+
+pin_project! {
+    /// [`RequiredWork`]'s response future: records when the inner one is ready.
+    struct Recorded<F> {
+        #[pin]
+        inner: F,
+        start: quanta::Instant,
+        handles: Arc<Handles>,
+    }
+}
+
+impl<F: Future> Future for Recorded<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let output = std::task::ready!(this.inner.poll(cx));
+        let handles = &**this.handles;
+        let elapsed = handles.clock.now().duration_since(*this.start);
+        handles.histogram.record(elapsed.as_secs_f64());
+        handles.gauge.decrement(1.0);
+        Poll::Ready(output)
+    }
 }
 
 /// The requests of one workload, sent in turn.
@@ -140,9 +226,13 @@ fn main() {
     metrics::set_global_recorder(recorder).expect("no recorder installed yet");
     profiling::describe::all();
 
+    // Each router is finalized with `with_state(())`, as `axum::serve` and `into_make_service`
+    // do once per connection; without it, axum would build every route (and apply every layer)
+    // again on each request.
     let mut systems: Vec<(&str, Router)> = vec![
         (BASELINE, routes()),
         (NOOP, routes().layer(Identity::new())),
+        (FLOOR, routes().layer(layer_fn(RequiredWork::new))),
         (
             OURS,
             routes().layer(HttpMetricsLayer::from_config(&config).unwrap()),
@@ -151,7 +241,10 @@ fn main() {
             PEER,
             routes().layer(axum_prometheus::PrometheusMetricLayer::new()),
         ),
-    ];
+    ]
+    .into_iter()
+    .map(|(name, router)| (name, router.with_state(())))
+    .collect();
 
     if let Ok(only) = std::env::var("BENCH_ONLY") {
         serve_only(&mut systems, &only, count * rounds);
