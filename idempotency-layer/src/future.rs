@@ -19,7 +19,8 @@ pin_project! {
     /// The response future of [`Idempotency`](crate::Idempotency).
     ///
     /// A request without a key polls the inner future in place (nothing boxed, nothing spawned,
-    /// no span); a request with a key runs the protocol in one boxed future.
+    /// no span); a request with a key runs the protocol in one boxed future, small enough for a
+    /// replay, whose first execution runs the handler in a second one.
     pub struct ResponseFuture<F, B> {
         #[pin]
         kind: Kind<F, B>,

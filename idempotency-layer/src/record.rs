@@ -299,20 +299,29 @@ struct Reader {
 }
 
 impl Reader {
-    fn take(&mut self, len: usize, field: &'static str) -> Result<Bytes, RecordError> {
-        let end = self
-            .at
+    /// The next `len` bytes, borrowed: for fixed-size fields, which cost no reference count.
+    fn next(&mut self, len: usize, field: &'static str) -> Result<&[u8], RecordError> {
+        let start = self.at;
+        let end = start
             .checked_add(len)
             .filter(|&end| end <= self.bytes.len())
             .ok_or(RecordError::Truncated { field })?;
-        let taken = self.bytes.slice(self.at..end);
         self.at = end;
-        Ok(taken)
+        Ok(&self.bytes[start..end])
+    }
+
+    /// The next `len` bytes, sharing the record's buffer: for a body or a header value.
+    fn take(&mut self, len: usize, field: &'static str) -> Result<Bytes, RecordError> {
+        let start = self.at;
+        self.next(len, field)?;
+        Ok(self.bytes.slice(start..self.at))
     }
 
     fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], RecordError> {
-        let bytes = self.take(N, field)?;
-        Ok(bytes[..].try_into().expect("take returns N bytes"))
+        Ok(self
+            .next(N, field)?
+            .try_into()
+            .expect("next returns N bytes"))
     }
 
     fn u8(&mut self, field: &'static str) -> Result<u8, RecordError> {
@@ -342,8 +351,8 @@ impl Reader {
         let mut headers = HeaderMap::with_capacity(count.min(64) + 2);
         for _ in 0..count {
             let name_len = self.u8("header name length")? as usize;
-            let name = self.take(name_len, "header name")?;
-            let name = HeaderName::from_bytes(&name).map_err(|_| RecordError::Invalid {
+            let name = self.next(name_len, "header name")?;
+            let name = HeaderName::from_bytes(name).map_err(|_| RecordError::Invalid {
                 field: "header name",
             })?;
             let value_len = self.u16("header value length")? as usize;
