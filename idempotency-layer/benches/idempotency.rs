@@ -118,9 +118,12 @@ async fn login(session: Session<MokaStore>) -> &'static str {
     "ok"
 }
 
+/// The router of `system`, finalized with `with_state(())` as `axum::serve` and
+/// `into_make_service` do once per connection (otherwise axum would build the route, and apply
+/// every layer, again on each request).
 fn router(system: System) -> Router {
     let routes = Router::new().route("/orders", post(create_order));
-    match system {
+    let router = match system {
         System::Bare => routes,
         // What `Router::layer` costs by itself: any layer pays it.
         System::NoOpLayer => routes.layer(tower::layer::util::Identity::new()),
@@ -154,7 +157,8 @@ fn router(system: System) -> Router {
                 .layer(session)
                 .layer(CookieManagerLayer::new())
         }
-    }
+    };
+    router.with_state(())
 }
 
 /// The session cookie a client of axum-idempotent holds (its responses are kept per session).
