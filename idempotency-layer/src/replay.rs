@@ -16,7 +16,7 @@ pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-
 /// Headers never stored nor replayed, whatever the allow-list or the sanitizer say: credentials
 /// and cookies belong to the first client's exchange, `Date` and `Content-Length` are the
 /// replay's own, and hop-by-hop headers describe one connection.
-const NEVER_REPLAYED: [HeaderName; 14] = [
+static NEVER_REPLAYED: [HeaderName; 14] = [
     header::SET_COOKIE,
     header::AUTHORIZATION,
     header::WWW_AUTHENTICATE,
