@@ -2,7 +2,8 @@
 //!
 //! Every system runs the same pre-built operation streams in this one process, interleaved
 //! (each repeat runs every system before the next repeat starts), three times; the table and
-//! `target/bench/cache.json` report medians. `BENCH_QUICK=1` shrinks every workload to seconds.
+//! `target/bench/cache.json` report medians. `BENCH_QUICK=1` shrinks every workload to seconds;
+//! `BENCH_ONLY=<workload>` (`zipf`, `oltp` or `ttl`) runs that one alone, for a profiler.
 //!
 //! The OLTP workload replays the trace from Megiddo and Modha, "ARC: A Self-Tuning, Low Overhead
 //! Replacement Cache", USENIX FAST 2003.
@@ -51,46 +52,54 @@ fn main() {
             memory_entries: 1_000_000,
         }
     };
+    let only = std::env::var("BENCH_ONLY").ok();
+    let selected = |workload: &str| only.as_deref().is_none_or(|only| only == workload);
     let mut rows = Vec::new();
 
-    let streams = workloads::zipf(100_000, sizes.zipf_ops, 2);
-    rows.extend(measure(
-        "zipf",
-        &[CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP],
-        10_000,
-        None,
-        &streams,
-    ));
-
-    let path = keys::traces_dir().join("OLTP.lis.zst");
-    let mut blocks = keys::oltp_blocks(&path).unwrap_or_else(|err| fail(&err));
-    if let Some(limit) = sizes.oltp_blocks {
-        blocks.truncate(limit);
+    if selected("zipf") {
+        let streams = workloads::zipf(100_000, sizes.zipf_ops, 2);
+        rows.extend(measure(
+            "zipf",
+            &[CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP],
+            10_000,
+            None,
+            &streams,
+        ));
     }
-    for capacity in [256, 1000, 2000, 8000] {
-        for threads in [1, 2] {
-            let streams = workloads::trace(&blocks, threads);
-            rows.extend(measure(
-                "oltp",
-                &[CACHE_CORE, QUICK_CACHE, MOKA],
-                capacity,
-                None,
-                &streams,
-            ));
+
+    if selected("oltp") {
+        let path = keys::traces_dir().join("OLTP.lis.zst");
+        let mut blocks = keys::oltp_blocks(&path).unwrap_or_else(|err| fail(&err));
+        if let Some(limit) = sizes.oltp_blocks {
+            blocks.truncate(limit);
+        }
+        for capacity in [256, 1000, 2000, 8000] {
+            for threads in [1, 2] {
+                let streams = workloads::trace(&blocks, threads);
+                rows.extend(measure(
+                    "oltp",
+                    &[CACHE_CORE, QUICK_CACHE, MOKA],
+                    capacity,
+                    None,
+                    &streams,
+                ));
+            }
         }
     }
 
-    let streams = workloads::ttl(sizes.ttl_ops, 2);
-    let capacity = sizes.ttl_ops as u64 * 2;
-    for mut row in measure("ttl", &[CACHE_CORE, MOKA], capacity, Some(TTL), &streams) {
-        let system = if row.system == CACHE_CORE.name {
-            CACHE_CORE
-        } else {
-            MOKA
-        };
-        let bytes = memory::bytes_per_entry(system, sizes.memory_entries, TTL);
-        row.bytes_per_entry = Some(bytes.unwrap_or_else(|err| fail(&err)));
-        rows.push(row);
+    if selected("ttl") {
+        let streams = workloads::ttl(sizes.ttl_ops, 2);
+        let capacity = sizes.ttl_ops as u64 * 2;
+        for mut row in measure("ttl", &[CACHE_CORE, MOKA], capacity, Some(TTL), &streams) {
+            let system = if row.system == CACHE_CORE.name {
+                CACHE_CORE
+            } else {
+                MOKA
+            };
+            let bytes = memory::bytes_per_entry(system, sizes.memory_entries, TTL);
+            row.bytes_per_entry = Some(bytes.unwrap_or_else(|err| fail(&err)));
+            rows.push(row);
+        }
     }
 
     report::print_table(&rows);
