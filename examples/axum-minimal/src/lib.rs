@@ -5,12 +5,9 @@
 //! needs an `Idempotency-Key`; a retry with the same key and body replays the first response
 //! with `Idempotent-Replayed: true`, and the handler charges once.
 
-use std::env::{self, VarError};
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context as _, bail};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -21,9 +18,6 @@ use cache_core::{ShardedCache, Store};
 use error_mapping::ErrorMappingLayer;
 use idempotency_layer::{ConfigError, IdempotencyLayer};
 use tower::ServiceBuilder;
-
-/// The environment variable naming the port to listen on; a free port when it is unset.
-pub const PORT_VAR: &str = "PORT";
 
 /// The payments made so far. Clones share the count.
 #[derive(Debug, Clone, Default)]
@@ -69,35 +63,4 @@ async fn create_payment(State(ledger): State<Ledger>, body: Bytes) -> impl IntoR
         [(header::CONTENT_TYPE, "application/json")],
         payment,
     )
-}
-
-/// 127.0.0.1 and the port in [`PORT_VAR`], or port 0 (any free port) when it is unset.
-pub fn listen_addr() -> anyhow::Result<SocketAddr> {
-    let port = match env::var(PORT_VAR) {
-        Ok(value) => parse_port(&value)?,
-        Err(VarError::NotPresent) => 0,
-        Err(VarError::NotUnicode(value)) => bail!("{PORT_VAR}={value:?} is not a port number"),
-    };
-    Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-}
-
-fn parse_port(value: &str) -> anyhow::Result<u16> {
-    value
-        .parse()
-        .with_context(|| format!("{PORT_VAR}={value:?} is not a port number (0 to 65535)"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_port;
-
-    #[test]
-    fn ports_are_validated() {
-        assert_eq!(parse_port("8080").unwrap(), 8080);
-        assert_eq!(parse_port("0").unwrap(), 0);
-        for bad in ["", "http", "65536", "-1", " 80"] {
-            let error = parse_port(bad).unwrap_err().to_string();
-            assert!(error.contains("PORT="), "{bad:?}: {error}");
-        }
-    }
 }

@@ -8,7 +8,8 @@
 //!
 //! Send it twice: the second answer is the first one replayed (`idempotent-replayed: true`).
 
-use axum_minimal::{Ledger, app, listen_addr};
+use axum_minimal::{Ledger, app};
+use example_support::listen_addr;
 use tokio::net::TcpListener;
 
 #[tokio::main]

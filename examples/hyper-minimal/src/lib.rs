@@ -7,13 +7,10 @@
 //! hyper-util's [`TowerToHyperService`], one HTTP/1.1 connection per task.
 
 use std::convert::Infallible;
-use std::env::{self, VarError};
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context as _, bail};
 use bytes::Bytes;
 use cache_core::{ShardedCache, Store};
 use error_mapping::{ErrorMappingLayer, ResponseBody};
@@ -28,9 +25,6 @@ use idempotency_layer::{ConfigError, IdempotencyLayer, ReplayBody};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower::util::BoxCloneSyncService;
-
-/// The environment variable naming the port to listen on; a free port when it is unset.
-pub const PORT_VAR: &str = "PORT";
 
 /// The whole stack, boxed so that its type has a name.
 pub type PaymentsService = BoxCloneSyncService<
@@ -114,36 +108,5 @@ pub async fn serve(listener: TcpListener, service: PaymentsService) -> io::Resul
                 eprintln!("connection failed: {error}");
             }
         });
-    }
-}
-
-/// 127.0.0.1 and the port in [`PORT_VAR`], or port 0 (any free port) when it is unset.
-pub fn listen_addr() -> anyhow::Result<SocketAddr> {
-    let port = match env::var(PORT_VAR) {
-        Ok(value) => parse_port(&value)?,
-        Err(VarError::NotPresent) => 0,
-        Err(VarError::NotUnicode(value)) => bail!("{PORT_VAR}={value:?} is not a port number"),
-    };
-    Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-}
-
-fn parse_port(value: &str) -> anyhow::Result<u16> {
-    value
-        .parse()
-        .with_context(|| format!("{PORT_VAR}={value:?} is not a port number (0 to 65535)"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_port;
-
-    #[test]
-    fn ports_are_validated() {
-        assert_eq!(parse_port("8080").unwrap(), 8080);
-        assert_eq!(parse_port("0").unwrap(), 0);
-        for bad in ["", "http", "65536", "-1", " 80"] {
-            let error = parse_port(bad).unwrap_err().to_string();
-            assert!(error.contains("PORT="), "{bad:?}: {error}");
-        }
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! Send it twice: the second answer is the first one replayed (`idempotent-replayed: true`).
 
-use hyper_minimal::{Ledger, listen_addr, serve, service};
+use example_support::listen_addr;
+use hyper_minimal::{Ledger, serve, service};
 use tokio::net::TcpListener;
 
 #[tokio::main]

@@ -8,8 +8,9 @@
 //!     127.0.0.1:PORT payments.Payments/Create
 //! ```
 
+use example_support::listen_addr;
 use tokio::net::TcpListener;
-use tonic_unary::{Ledger, Payments, listen_addr, serve};
+use tonic_unary::{Ledger, Payments, serve};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
