@@ -6,7 +6,6 @@
 //! with `Idempotent-Replayed: true`, and the handler charges once.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::extract::State;
@@ -19,20 +18,7 @@ use error_mapping::ErrorMappingLayer;
 use idempotency_layer::{ConfigError, IdempotencyLayer};
 use tower::ServiceBuilder;
 
-/// The payments made so far. Clones share the count.
-#[derive(Debug, Clone, Default)]
-pub struct Ledger(Arc<AtomicU64>);
-
-impl Ledger {
-    /// How many times the handler has charged.
-    pub fn payments(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    fn charge(&self) -> u64 {
-        self.0.fetch_add(1, Ordering::SeqCst) + 1
-    }
-}
+pub use example_support::Ledger;
 
 /// The application: `POST /payments` under idempotency and error mapping, recording in `ledger`.
 pub fn app(ledger: Ledger) -> Result<Router, ConfigError> {

@@ -1,6 +1,6 @@
-//! What the minimal examples (axum, hyper, tonic) share: the address they listen on, taken from
-//! the `PORT` environment variable, and, with the `client` feature, the HTTP client their tests
-//! drive the payments API with.
+//! What the minimal examples (axum, hyper, tonic) share: the [`Ledger`] their handlers charge,
+//! the address they listen on (taken from the `PORT` environment variable) and, with the `client`
+//! feature, the HTTP client and contract their tests hold the payments API to.
 //!
 //! ```
 //! let addr = example_support::listen_addr().unwrap();
@@ -11,6 +11,7 @@
 mod client;
 #[cfg(feature = "client")]
 pub mod contract;
+mod ledger;
 
 use std::env::{self, VarError};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -19,6 +20,7 @@ use anyhow::{Context as _, bail};
 
 #[cfg(feature = "client")]
 pub use client::{PaymentsClient, Reply};
+pub use ledger::Ledger;
 
 /// The environment variable naming the port to listen on; a free port when it is unset.
 pub const PORT_VAR: &str = "PORT";

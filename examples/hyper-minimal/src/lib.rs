@@ -9,7 +9,6 @@
 use std::convert::Infallible;
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use cache_core::{ShardedCache, Store};
@@ -24,6 +23,8 @@ use hyper_util::service::TowerToHyperService;
 use idempotency_layer::{ConfigError, IdempotencyLayer, ReplayBody};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+
+pub use example_support::Ledger;
 use tower::util::BoxCloneSyncService;
 
 /// The whole stack, boxed so that its type has a name.
@@ -36,21 +37,6 @@ pub type PaymentsService = BoxCloneSyncService<
 /// The request body the handler sees: hyper's, or the same bytes rebuilt by the idempotency
 /// layer.
 type RequestBody = BoxBody<Bytes, hyper::Error>;
-
-/// The payments made so far. Clones share the count.
-#[derive(Debug, Clone, Default)]
-pub struct Ledger(Arc<AtomicU64>);
-
-impl Ledger {
-    /// How many times the handler has charged.
-    pub fn payments(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    fn charge(&self) -> u64 {
-        self.0.fetch_add(1, Ordering::SeqCst) + 1
-    }
-}
 
 /// The service: `POST /payments` under idempotency and error mapping, recording in `ledger`.
 pub fn service(ledger: Ledger) -> Result<PaymentsService, ConfigError> {

@@ -21,8 +21,9 @@ use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+pub use example_support::Ledger;
 pub use messages::{CreatePayment, Payment};
-pub use payments::{CREATE_PATH, Ledger, Payments};
+pub use payments::{CREATE_PATH, Payments};
 
 /// Serves `payments` over gRPC on `listener`, under idempotency and error mapping.
 pub async fn serve(listener: TcpListener, payments: Payments) -> anyhow::Result<()> {

@@ -3,8 +3,6 @@
 use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use tonic::body::Body;
@@ -13,25 +11,10 @@ use tonic::{Request, Response, Status};
 use tonic_prost::ProstCodec;
 use tower::Service;
 
-use crate::{CreatePayment, Payment};
+use crate::{CreatePayment, Ledger, Payment};
 
 /// The path of the one method, `Create`.
 pub const CREATE_PATH: &str = "/payments.Payments/Create";
-
-/// The payments made so far. Clones share the count.
-#[derive(Debug, Clone, Default)]
-pub struct Ledger(Arc<AtomicU64>);
-
-impl Ledger {
-    /// How many times `Create` has charged.
-    pub fn payments(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    fn charge(&self) -> u64 {
-        self.0.fetch_add(1, Ordering::SeqCst) + 1
-    }
-}
 
 /// The gRPC service: routes `Create` to its handler, answers UNIMPLEMENTED to anything else.
 #[derive(Debug, Clone)]
