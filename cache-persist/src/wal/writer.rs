@@ -1,5 +1,5 @@
 //! The log's writing end: the current segment, which one committer at a time (the log thread, or
-//! under `Always` a lone writer leading its own commit) holds to write the pending work, rotate
+//! under `Always` the writer leading its group's commit) holds to write the pending work, rotate
 //! segments and sync. On the first I/O error the log stops for good and the store turns
 //! read-only: an fsync that failed is never retried, since the kernel may have dropped the pages.
 
