@@ -17,13 +17,10 @@ pub enum FsyncPolicy {
     /// share one `fdatasync` (group commit). Loses nothing acknowledged, on a crash or a power
     /// failure.
     ///
-    /// A write may commit the log itself: while writes come one at a time (the last sync covered
-    /// a single record) each does, and while they come in groups the write that completes the
-    /// expected group (a record from each writer that waited on the last sync) does. Its future
-    /// then writes and syncs the log on the thread that polls it, blocking that thread for one
-    /// `fdatasync`, rather than waking a log thread and being woken by it. The other writers
-    /// wait without blocking; a group that does not fill within a fraction of an fsync is
-    /// committed by a log thread.
+    /// The log thread commits: at once while writes come one at a time, and, while they come in
+    /// groups, once the expected group is complete (a record from each writer that waited on the
+    /// last sync) or a fraction of an fsync has passed. A write's future never blocks its thread:
+    /// it waits for the log thread's news.
     #[default]
     Always,
     /// A write is acknowledged once its record is in the log's buffer; a background thread hands

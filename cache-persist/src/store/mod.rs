@@ -28,9 +28,8 @@ use stripes::Stripes;
 /// plus a write-ahead log of every mutation and periodic snapshots, in one directory.
 ///
 /// A write is applied to the cache and appended to the log under its key's lock, then
-/// acknowledged once the log is durable as the [`FsyncPolicy`](crate::FsyncPolicy) promises
-/// (under `Always`, a write's future may block its thread for one `fdatasync` when it leads its
-/// group's commit: see [`FsyncPolicy::Always`](crate::FsyncPolicy::Always)).
+/// acknowledged once the log is durable as the [`FsyncPolicy`](crate::FsyncPolicy) promises; the
+/// log thread does the I/O, so a write's future never blocks the thread polling it.
 /// Reads are served from memory; they may see a write whose call has not returned yet. A write
 /// that returns an error may or may not survive a restart; one that returned `Ok` does (within
 /// its policy's promise).

@@ -4,12 +4,11 @@
 //!
 //! Under [`FsyncPolicy::Always`] every batch taken is made durable by one `fdatasync`, so writers
 //! that appended while the previous sync ran share the next one (group commit); each waits for
-//! [`Wal::durable`] before it acknowledges. The commit is led by a writer, in [`Wal::durable`],
-//! as soon as its group is ready: at once while writers come one at a time, and once the group
-//! holds as many records as writers waited on the last sync while they come in groups (so groups
-//! do not split in two alternating halves). No hand-off to the log thread and back then delays
-//! the sync. The log thread commits a group that does not fill within a fraction of an fsync (at
-//! most 200 µs, or once appends pause).
+//! [`Wal::durable`] before it acknowledges, without blocking its thread: the log thread does the
+//! I/O. It commits at once while writers come one at a time, and once the group holds as many
+//! records as writers waited on the last sync while they come in groups (so groups do not split
+//! in two alternating halves), or when the group does not fill within a fraction of an fsync (at
+//! most 200 µs, or once appends pause). The writer that completes the group wakes it.
 
 mod thread;
 mod writer;
@@ -93,10 +92,8 @@ struct Shared {
     state: OwnLines<Mutex<State>>,
     /// Set with `State::failure`, readable without the lock.
     failed: AtomicBool,
-    /// The current segment; whoever holds it commits.
+    /// The current segment, held by whoever commits.
     writer: Mutex<Writer>,
-    /// Records in the last group synced: one while writers come one at a time.
-    last_group: AtomicU64,
     /// Writers waiting in [`Wal::durable`].
     waiting: AtomicU64,
     /// Writers that were waiting when the last sync was published, all of which may append
@@ -194,7 +191,6 @@ impl Wal {
             })),
             failed: AtomicBool::new(false),
             writer: Mutex::new(Writer::new(file, dir, next_lsn)),
-            last_group: AtomicU64::new(0),
             waiting: AtomicU64::new(0),
             expected_group: AtomicU64::new(0),
             work: Condvar::new(),
@@ -253,6 +249,7 @@ impl Wal {
         }
         let mut progress = self.shared.progress.subscribe();
         let _waiting = Waiting::enter(&self.shared.waiting);
+        self.wake_committer();
         loop {
             {
                 let seen = progress.borrow_and_update();
@@ -263,42 +260,21 @@ impl Wal {
                     return Err(read_only(failure));
                 }
             }
-            if !self.lead() {
-                progress
-                    .changed()
-                    .await
-                    .expect("the sender lives as long as the log");
-            }
+            progress
+                .changed()
+                .await
+                .expect("the sender lives as long as the log");
         }
     }
 
-    /// Commits the pending work on the calling thread when it is ready: at once while writers
-    /// come one at a time (the last group synced held one record), and once the expected group
-    /// is complete while they come in groups. The record then reaches the disk with no hand-off
-    /// to the log thread and back. Returns whether it committed.
-    ///
-    /// Otherwise the log thread, woken if it sleeps, gathers the group and commits it should it
-    /// not fill within a fraction of an fsync. A waiter that finds the writer taken waits for the
-    /// news of its holder, which publishes only once it has released the writer.
-    fn lead(&self) -> bool {
-        if self.shared.last_group.load(Ordering::Relaxed) > 1 {
-            let expected = self.shared.expected_group.load(Ordering::Relaxed);
-            // Under the lock, so that the wake-up cannot fall between the log thread's check
-            // for pending work and its sleep.
-            let state = self.shared.state.lock();
-            if state.pending.count < expected {
-                if state.idle {
-                    self.shared.work.notify_one();
-                }
-                return false;
-            }
-        }
-        match self.shared.writer.try_lock() {
-            Some(writer) => {
-                writer::commit(&self.shared, writer, false);
-                true
-            }
-            None => false,
+    /// Wakes the log thread when it sleeps, or when the group it gathers is now complete.
+    fn wake_committer(&self) {
+        let expected = self.shared.expected_group.load(Ordering::Relaxed);
+        // Under the lock, so that the wake-up cannot fall between the log thread's check for
+        // pending work and its sleep.
+        let state = self.shared.state.lock();
+        if state.idle || state.pending.count >= expected {
+            self.shared.work.notify_one();
         }
     }
 

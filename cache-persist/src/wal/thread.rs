@@ -1,7 +1,6 @@
 //! The log thread: waits for work as the policy wants, then commits it. Under `Always` it commits
-//! what no writer leads (see [`super`]): groups that did not fill in time, segment rotations for
-//! snapshots, the rest at close; under the other policies it writes every batch and syncs on the
-//! policy's schedule.
+//! each group as soon as it is complete or has waited long enough (see [`super`]); under the
+//! other policies it writes every batch and syncs on the policy's schedule.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -40,34 +39,28 @@ fn wait_for_work(shared: &Shared, sync_due: Option<Instant>) -> bool {
     if shared.policy != FsyncPolicy::Always && !state.closing {
         shared.work.wait_for(&mut state, GATHER);
     }
-    loop {
-        while !state.has_work() && !state.closing {
-            state.idle = true;
-            let timed_out = match sync_due {
-                Some(deadline) => shared.work.wait_until(&mut state, deadline).timed_out(),
-                None => {
-                    shared.work.wait(&mut state);
-                    false
-                }
-            };
-            state.idle = false;
-            if timed_out {
-                return state.closing;
+    while !state.has_work() && !state.closing {
+        state.idle = true;
+        let timed_out = match sync_due {
+            Some(deadline) => shared.work.wait_until(&mut state, deadline).timed_out(),
+            None => {
+                shared.work.wait(&mut state);
+                false
             }
-        }
-        if shared.policy != FsyncPolicy::Always {
-            return state.closing;
-        }
-        gather_group(shared, &mut state);
-        // The writer that completed the group may have committed it meanwhile.
-        if state.has_work() || state.closing {
+        };
+        state.idle = false;
+        if timed_out {
             return state.closing;
         }
     }
+    if shared.policy == FsyncPolicy::Always {
+        gather_group(shared, &mut state);
+    }
+    state.closing
 }
 
 /// Waits, up to [`FILL_WAIT`], for as many records as writers waited on the last sync, unless
-/// appends stop for [`FILL_GAP`] or a writer takes the group.
+/// appends stop for [`FILL_GAP`].
 fn gather_group(shared: &Shared, state: &mut MutexGuard<'_, State>) {
     let expected = shared.expected_group.load(Ordering::Relaxed);
     let deadline = Instant::now() + FILL_WAIT;

@@ -1,6 +1,5 @@
-//! The log's writing end: the current segment, which one committer at a time (the log thread, or
-//! under `Always` the writer leading its group's commit) holds to write the pending work, rotate
-//! segments and sync. On the first I/O error the log stops for good and the store turns
+//! The log's writing end: the current segment, which the log thread holds to write the pending
+//! work, rotate segments and sync. On the first I/O error the log stops for good and the store turns
 //! read-only: an fsync that failed is never retried, since the kernel may have dropped the pages.
 
 use std::path::{Path, PathBuf};
@@ -82,7 +81,6 @@ impl Writer {
             FsyncPolicy::Never => closing,
         };
         if due && self.unsynced > 0 {
-            shared.last_group.store(self.unsynced, Ordering::Relaxed);
             self.sync()?;
             self.last_sync = Instant::now();
         }
