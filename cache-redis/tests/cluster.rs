@@ -7,13 +7,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use cache_core::Store;
 use cache_core::conformance::{Backend, RealTime};
-use cache_redis::test_support::{TestRedis, TestStore};
+use cache_redis::test_support::TestRedis;
 use cache_redis::{ConnectError, RedisConfig, RedisStore};
 
 async fn cluster() -> Backend {
     let redis = TestRedis::private_cluster()
         .unwrap_or_else(|err| panic!("no Redis Cluster to test against: {err}"));
-    let store = TestStore::on(redis).await.unwrap();
+    let store = redis.into_store().await.unwrap();
     let limits = RedisConfig::default();
     Backend::new(store, RealTime::new(Duration::from_millis(50)))
         .max_key_size(limits.max_key_size.as_u64() as usize)

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use cache_core::conformance::{Backend, RealTime};
 use cache_redis::RedisConfig;
-use cache_redis::test_support::TestStore;
+use cache_redis::test_support::connect_store;
 
 /// A Redis store with the default input limits, on 50 ms real TTLs.
 async fn redis() -> Backend {
-    let store = TestStore::connect()
+    let store = connect_store()
         .await
         .unwrap_or_else(|err| panic!("no Redis to test against: {err}"));
     let limits = RedisConfig::default();

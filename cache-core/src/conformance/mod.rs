@@ -30,6 +30,7 @@
 mod backend;
 mod cases;
 mod checked;
+mod guarded;
 mod keys;
 mod race;
 #[cfg(test)]
@@ -42,6 +43,7 @@ use std::time::Duration;
 
 pub use backend::Backend;
 pub use cases::*;
+pub use guarded::Guarded;
 pub use time::{RealTime, TimeControl};
 
 /// How long one case may run before it counts as hung.

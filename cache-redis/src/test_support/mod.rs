@@ -22,7 +22,7 @@ use std::sync::Mutex;
 pub use cluster::PrivateCluster;
 pub use commands::CommandCounter;
 pub use server::PrivateRedis;
-pub use store::TestStore;
+pub use store::{TestStore, connect_store};
 
 use crate::RedisConfig;
 

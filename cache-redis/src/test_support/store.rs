@@ -1,94 +1,33 @@
 //! A [`RedisStore`] that keeps its test server alive for as long as it lives.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use bytes::Bytes;
-use cache_core::{Store, StoreFuture};
+use cache_core::conformance::Guarded;
 
 use super::{TestRedis, TestRedisError};
 use crate::RedisStore;
 
 /// A [`RedisStore`] on a [`TestRedis`] (with a fresh key prefix) that owns the server, for
-/// harnesses that keep only the store, such as `cache_core::store_conformance!`.
+/// harnesses that keep only the store, such as `cache_core::store_conformance!`. Clones share the
+/// server, which stops (or, on a shared server, whose keys are removed) when the last one drops.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// use cache_redis::test_support::TestStore;
-///
-/// let store = TestStore::connect().await?;
+/// let store = cache_redis::test_support::connect_store().await?;
 /// println!("{:?}", store.store());
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-pub struct TestStore {
-    store: RedisStore,
-    _redis: Arc<TestRedis>,
-}
+pub type TestStore = Guarded<RedisStore, Arc<TestRedis>>;
 
-impl TestStore {
-    /// Connects to [`TestRedis::from_env`].
-    pub async fn connect() -> Result<Self, TestRedisError> {
-        Self::on(TestRedis::from_env()?).await
-    }
-
-    /// Connects to `redis`, with a fresh key prefix, and keeps it alive.
-    pub async fn on(redis: TestRedis) -> Result<Self, TestRedisError> {
-        let store = RedisStore::connect(&redis.config()).await?;
-        Ok(Self {
-            store,
-            _redis: Arc::new(redis),
-        })
-    }
-
-    /// The store itself.
-    pub fn store(&self) -> &RedisStore {
-        &self.store
+impl TestRedis {
+    /// A store connected to this Redis, with a fresh key prefix, that keeps it alive.
+    pub async fn into_store(self) -> Result<TestStore, TestRedisError> {
+        let store = RedisStore::connect(&self.config()).await?;
+        Ok(Guarded::new(store, Arc::new(self)))
     }
 }
 
-impl Store for TestStore {
-    fn get<'a>(&'a self, key: &'a Bytes) -> StoreFuture<'a, Option<Bytes>> {
-        self.store.get(key)
-    }
-
-    fn set<'a>(
-        &'a self,
-        key: &'a Bytes,
-        value: Bytes,
-        ttl: Option<Duration>,
-    ) -> StoreFuture<'a, ()> {
-        self.store.set(key, value, ttl)
-    }
-
-    fn delete<'a>(&'a self, key: &'a Bytes) -> StoreFuture<'a, bool> {
-        self.store.delete(key)
-    }
-
-    fn insert_if_absent<'a>(
-        &'a self,
-        key: &'a Bytes,
-        value: Bytes,
-        ttl: Option<Duration>,
-    ) -> StoreFuture<'a, Option<Bytes>> {
-        self.store.insert_if_absent(key, value, ttl)
-    }
-
-    fn compare_and_set<'a>(
-        &'a self,
-        key: &'a Bytes,
-        expected: &'a [u8],
-        new: Bytes,
-        ttl: Option<Duration>,
-    ) -> StoreFuture<'a, bool> {
-        self.store.compare_and_set(key, expected, new, ttl)
-    }
-
-    fn compare_and_delete<'a>(
-        &'a self,
-        key: &'a Bytes,
-        expected: &'a [u8],
-    ) -> StoreFuture<'a, bool> {
-        self.store.compare_and_delete(key, expected)
-    }
+/// A [`TestStore`] on [`TestRedis::from_env`]: `REDIS_URL`'s server, or a private one.
+pub async fn connect_store() -> Result<TestStore, TestRedisError> {
+    TestRedis::from_env()?.into_store().await
 }
