@@ -5,53 +5,18 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 
 use cache_core::Store;
 use cache_persist::{DurableConfig, DurableStore};
 use common::{block_on, value};
-use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
-
-/// Remembers the name of every metric registered with the label `store="durable"`.
-#[derive(Debug, Default)]
-struct Names(Arc<Mutex<BTreeSet<String>>>);
-
-impl Names {
-    fn note(&self, key: &Key) {
-        if key
-            .labels()
-            .any(|label| label.key() == "store" && label.value() == "durable")
-        {
-            self.0.lock().unwrap().insert(key.name().to_owned());
-        }
-    }
-}
-
-impl Recorder for Names {
-    fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-
-    fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
-        self.note(key);
-        Counter::noop()
-    }
-
-    fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
-        self.note(key);
-        Gauge::noop()
-    }
-
-    fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram {
-        self.note(key);
-        Histogram::noop()
-    }
-}
+use metrics_util::debugging::DebuggingRecorder;
 
 #[test]
 fn every_documented_metric_is_recorded() {
-    let names = Arc::new(Mutex::new(BTreeSet::new()));
-    metrics::set_global_recorder(Names(Arc::clone(&names))).unwrap();
+    // Global, since the log thread records too.
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    recorder.install().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut config = DurableConfig::new(dir.path());
     config.snapshot_interval = None;
@@ -74,7 +39,17 @@ fn every_documented_metric_is_recorded() {
         "wal.fsync.duration",
         "wal.group.size",
     ];
-    let names = names.lock().unwrap();
+    let names: BTreeSet<String> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, ..)| key.key().clone())
+        .filter(|key| {
+            key.labels()
+                .any(|label| label.key() == "store" && label.value() == "durable")
+        })
+        .map(|key| key.name().to_owned())
+        .collect();
     for name in expected {
         assert!(names.contains(name), "{name} missing from {names:?}");
     }

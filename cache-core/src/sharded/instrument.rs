@@ -124,74 +124,39 @@ pub(crate) fn write_effect(entries_delta: i64, bytes_per_entry: usize, removals:
 
 #[cfg(all(test, feature = "metrics"))]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
-    use metrics::{
-        Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit,
-    };
+    use metrics_util::debugging::DebuggingRecorder;
 
     use crate::ShardedCache;
 
-    /// Records which metric names were registered, with their labels.
-    #[derive(Debug, Default, Clone)]
-    struct Names(Arc<Mutex<Vec<String>>>);
-
-    impl Names {
-        fn note(&self, key: &Key) {
-            let labels: Vec<String> = key
-                .labels()
-                .map(|label| format!("{}={}", label.key(), label.value()))
-                .collect();
-            self.0
-                .lock()
-                .unwrap()
-                .push(format!("{} {}", key.name(), labels.join(",")));
-        }
-
-        fn has(&self, name: &str, label: &str) -> bool {
-            self.0
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|seen| seen.starts_with(&format!("{name} ")) && seen.contains(label))
-        }
-    }
-
-    impl Recorder for Names {
-        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-
-        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
-            self.note(key);
-            Counter::noop()
-        }
-
-        fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
-            self.note(key);
-            Gauge::noop()
-        }
-
-        fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram {
-            self.note(key);
-            Histogram::noop()
-        }
-    }
-
     #[test]
     fn operations_report_the_agreed_metric_names() {
-        let names = Names::default();
-        metrics::with_local_recorder(&names, || {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        metrics::with_local_recorder(&recorder, || {
             let cache: ShardedCache<u32, u32> =
                 ShardedCache::builder().shards(1).max_capacity(1).build();
             cache.insert(1, 1);
             cache.insert(2, 2);
             cache.get(&2);
         });
-        assert!(names.has("cache.operation.duration", "op=get"));
-        assert!(names.has("cache.operation.duration", "op=insert"));
-        assert!(names.has("cache.entries", "store=sharded"));
-        assert!(names.has("cache.memory.bytes", "store=sharded"));
-        assert!(names.has("cache.evictions", "cause=size"));
+        let seen: Vec<(String, Vec<String>)> = snapshotter
+            .snapshot()
+            .into_vec()
+            .into_iter()
+            .map(|(key, ..)| {
+                let key = key.key();
+                let labels = key.labels().map(|l| format!("{}={}", l.key(), l.value()));
+                (key.name().to_owned(), labels.collect())
+            })
+            .collect();
+        let has = |name: &str, label: &str| {
+            seen.iter()
+                .any(|(n, labels)| n == name && labels.iter().any(|l| l == label))
+        };
+        assert!(has("cache.operation.duration", "op=get"), "{seen:?}");
+        assert!(has("cache.operation.duration", "op=insert"), "{seen:?}");
+        assert!(has("cache.entries", "store=sharded"), "{seen:?}");
+        assert!(has("cache.memory.bytes", "store=sharded"), "{seen:?}");
+        assert!(has("cache.evictions", "cause=size"), "{seen:?}");
     }
 }
