@@ -1,6 +1,6 @@
-//! The write-ahead log: appenders frame records into a shared buffer; whoever holds the
-//! [`Writer`] (the current segment) writes the buffer out, rotates segments, and syncs according
-//! to the [`FsyncPolicy`]. A log thread does so on the policy's schedule.
+//! The write-ahead log: appenders frame records into a shared buffer; the log thread, which owns
+//! the [`Writer`] (the current segment), writes the buffer out, rotates segments, and syncs on
+//! the [`FsyncPolicy`]'s schedule.
 //!
 //! Under [`FsyncPolicy::Always`] every batch taken is made durable by one `fdatasync`, so writers
 //! that appended while the previous sync ran share the next one (group commit); each waits for
@@ -92,8 +92,6 @@ struct Shared {
     state: OwnLines<Mutex<State>>,
     /// Set with `State::failure`, readable without the lock.
     failed: AtomicBool,
-    /// The current segment, held by whoever commits.
-    writer: Mutex<Writer>,
     /// Writers waiting in [`Wal::durable`].
     waiting: AtomicU64,
     /// Writers that were waiting when the last sync was published, all of which may append
@@ -125,7 +123,7 @@ impl State {
 }
 
 impl Shared {
-    /// Takes the pending work, to be written in order by the holder of the writer.
+    /// Takes the pending work, to be written in order by the log thread.
     fn take_pending(&self) -> Pending {
         let mut state = self.state.lock();
         let records = std::mem::take(&mut state.spare);
@@ -190,7 +188,6 @@ impl Wal {
                 failure: None,
             })),
             failed: AtomicBool::new(false),
-            writer: Mutex::new(Writer::new(file, dir, next_lsn)),
             waiting: AtomicU64::new(0),
             expected_group: AtomicU64::new(0),
             work: Condvar::new(),
@@ -204,9 +201,10 @@ impl Wal {
             segment_size,
         });
         let worker = Arc::clone(&shared);
+        let writer = Writer::new(file, dir, next_lsn);
         let thread = std::thread::Builder::new()
             .name("cache-persist-wal".into())
-            .spawn(move || thread::run(&worker))
+            .spawn(move || thread::run(&worker, writer))
             .map_err(PathError::new("start the log thread for", dir))?;
         Ok(Self {
             shared,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::MutexGuard;
 
-use super::writer::commit;
+use super::writer::{Writer, commit};
 use super::{Shared, State};
 use crate::FsyncPolicy;
 
@@ -21,11 +21,12 @@ const FILL_WAIT: Duration = Duration::from_micros(200);
 /// Under `Always`, a pause this long without an append ends the wait for a fuller group.
 const FILL_GAP: Duration = Duration::from_micros(40);
 
-pub(super) fn run(shared: &Shared) {
+/// The log thread's loop: `writer` is the current segment, which only this thread writes.
+pub(super) fn run(shared: &Shared, mut writer: Writer) {
     let mut sync_due = None;
     loop {
         let closing = wait_for_work(shared, sync_due);
-        match commit(shared, shared.writer.lock(), closing) {
+        match commit(shared, &mut writer, closing) {
             Some(committed) if !closing => sync_due = committed.sync_due,
             _ => return,
         }

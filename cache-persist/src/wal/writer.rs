@@ -7,8 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use parking_lot::MutexGuard;
-
 use super::{Pending, Rotation, Shared};
 use crate::FsyncPolicy;
 use crate::format::{frame, segment};
@@ -144,20 +142,14 @@ pub(super) struct Committed {
     pub(super) sync_due: Option<Instant>,
 }
 
-/// Flushes with `writer` held, then publishes the outcome once it is released, so that whoever
-/// the news wakes finds the writer free: a waiter that failed to take it is woken by the
-/// publication of its holder. Returns `None` once the log has failed.
-pub(super) fn commit(
-    shared: &Shared,
-    mut writer: MutexGuard<'_, Writer>,
-    closing: bool,
-) -> Option<Committed> {
+/// Writes the pending work through `writer` and publishes how far the log is durable. Returns
+/// `None` once the log has failed.
+pub(super) fn commit(shared: &Shared, writer: &mut Writer, closing: bool) -> Option<Committed> {
     if shared.failed.load(Ordering::Acquire) {
         return None;
     }
     if let Err(failure) = writer.flush(shared, closing) {
         fail(shared, &failure);
-        drop(writer);
         shared
             .progress
             .send_modify(|p| p.failure = Some(failure.reason));
@@ -165,7 +157,6 @@ pub(super) fn commit(
     }
     let durable = writer.durable();
     let sync_due = writer.sync_due(shared.policy);
-    drop(writer);
     if let Some(durable) = durable {
         let waiting = shared.waiting.load(Ordering::Relaxed);
         shared.expected_group.store(waiting, Ordering::Relaxed);
