@@ -66,6 +66,21 @@ pub(crate) fn seal(frames: &mut [u8]) {
     }
 }
 
+/// The whole frames at the start of `frames` (a run of whole frames) that first reach `room`
+/// bytes, or all of them: their length and count. At least one frame when there is one.
+pub(crate) fn prefix_filling(frames: &[u8], room: u64) -> (usize, u64) {
+    let (mut end, mut count) = (0, 0);
+    while end < frames.len() {
+        let length_bytes: [u8; 4] = frames[end..end + 4].try_into().expect("four bytes");
+        end += FRAME_HEADER + u32::from_le_bytes(length_bytes) as usize;
+        count += 1;
+        if end as u64 >= room {
+            break;
+        }
+    }
+    (end, count)
+}
+
 /// Decodes the frame at the start of `data`: its payload and the frame's total size.
 pub(crate) fn decode(data: &[u8]) -> Result<(&[u8], usize), FrameError> {
     if data.len() < FRAME_HEADER {
@@ -107,6 +122,17 @@ mod tests {
         let mut out = Vec::new();
         encode_with(&mut out, |buf| buf.extend_from_slice(payload));
         out
+    }
+
+    #[test]
+    fn a_prefix_ends_with_the_frame_that_fills_the_room() {
+        let frames = [frame(b"a"), frame(b"bcd"), frame(b"ef")].concat();
+        let (one, two, three) = (FRAME_HEADER + 1, 2 * FRAME_HEADER + 4, frames.len());
+        assert_eq!(prefix_filling(&frames, 0), (one, 1));
+        assert_eq!(prefix_filling(&frames, one as u64), (one, 1));
+        assert_eq!(prefix_filling(&frames, one as u64 + 1), (two, 2));
+        assert_eq!(prefix_filling(&frames, u64::MAX), (three, 3));
+        assert_eq!(prefix_filling(&[], 10), (0, 0));
     }
 
     #[test]

@@ -3,7 +3,6 @@
 mod ops;
 mod periodic;
 mod snapshot;
-mod stripes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,7 +21,6 @@ use crate::{
     DurableConfig, OpenError, RecoveryReport, Retention, UnixClock, gc, metrics, recovery,
 };
 use periodic::Periodic;
-use stripes::Stripes;
 
 /// A [`Store`](cache_core::Store) that survives restarts: a [`ShardedCache`] that never evicts,
 /// plus a write-ahead log of every mutation and periodic snapshots, in one directory.
@@ -81,7 +79,6 @@ struct Limits {
 pub(crate) struct Inner {
     cache: ShardedCache<Bytes, Bytes>,
     wal: Wal,
-    stripes: Stripes,
     limits: Limits,
     fs: Arc<dyn FileSystem>,
     dir: PathBuf,
@@ -150,7 +147,6 @@ impl DurableStoreBuilder {
         let inner = Arc::new(Inner {
             cache,
             wal,
-            stripes: Stripes::new(),
             limits: Limits {
                 max_key_size: usize::try_from(config.max_key_size.as_u64()).unwrap_or(usize::MAX),
                 max_value_size: usize::try_from(config.max_value_size.as_u64())

@@ -1,5 +1,5 @@
 //! The [`Store`] primitives: each checks its input, applies to the cache and appends the outcome
-//! to the log under its key's stripe, then waits (outside the stripe) until the log is durable.
+//! to the log under its key's lane, then waits (outside the lane) until the log is durable.
 //!
 //! An answer that wrote nothing (a compare that failed, an insert that found a record) still
 //! waits until the log is durable up to its tail: the record it saw may have been written by a
@@ -13,9 +13,10 @@ use cache_core::{InputError, Store, StoreError, StoreFuture, duration_nanos};
 use super::{DurableStore, Inner};
 use crate::format::record::WalRecord;
 use crate::metrics;
+use crate::wal::{LaneGuard, Ticket};
 
 /// An answer, and the log position that must be durable before it is given.
-type Logged<T> = Result<(T, Option<u64>), StoreError>;
+type Logged<T> = Result<(T, Option<Ticket>), StoreError>;
 
 impl Inner {
     fn check_key(&self, key: &[u8]) -> Result<(), StoreError> {
@@ -71,35 +72,47 @@ impl Inner {
         )
     }
 
-    /// Stores `value` and logs it; the caller holds the key's stripe.
-    fn put(&self, key: &Bytes, value: Bytes, ttl: Option<Duration>) -> Result<u64, StoreError> {
+    /// Stores `value` and logs it in the key's lane, which the caller holds.
+    fn put(
+        &self,
+        lane: &mut LaneGuard<'_>,
+        key: &Bytes,
+        value: Bytes,
+        ttl: Option<Duration>,
+    ) -> Result<Ticket, StoreError> {
         let expires_at = self.expiry(ttl);
         self.cache
             .insert_expiring_at(key.clone(), value.clone(), expires_at)
             .map_err(|full| StoreError::CapacityExceeded {
                 capacity: full.capacity,
             })?;
-        self.wal.append(&WalRecord::Set {
-            key,
-            value: &value,
-            expires_at,
-        })
+        self.wal.append(
+            lane,
+            &WalRecord::Set {
+                key,
+                value: &value,
+                expires_at,
+            },
+        )
     }
 
     fn set(&self, key: &Bytes, value: Bytes, ttl: Option<Duration>) -> Logged<()> {
         self.check_write(key, &value, ttl)?;
-        let _stripe = self.stripes.lock(key);
-        Ok(((), Some(self.put(key, value, ttl)?)))
+        let mut lane = self.wal.lock(key);
+        Ok(((), Some(self.put(&mut lane, key, value, ttl)?)))
     }
 
     fn delete(&self, key: &Bytes) -> Logged<bool> {
         self.check_key(key)?;
         self.check_writable()?;
-        let _stripe = self.stripes.lock(key);
+        let mut lane = self.wal.lock(key);
         if self.cache.remove(key).is_none() {
-            return Ok((false, self.wal.tail()));
+            return Ok((false, lane.tail()));
         }
-        Ok((true, Some(self.wal.append(&WalRecord::Delete { key })?)))
+        Ok((
+            true,
+            Some(self.wal.append(&mut lane, &WalRecord::Delete { key })?),
+        ))
     }
 
     fn insert_if_absent(
@@ -109,10 +122,10 @@ impl Inner {
         ttl: Option<Duration>,
     ) -> Logged<Option<Bytes>> {
         self.check_write(key, &value, ttl)?;
-        let _stripe = self.stripes.lock(key);
+        let mut lane = self.wal.lock(key);
         match self.cache.get(key) {
-            Some(existing) => Ok((Some(existing), self.wal.tail())),
-            None => Ok((None, Some(self.put(key, value, ttl)?))),
+            Some(existing) => Ok((Some(existing), lane.tail())),
+            None => Ok((None, Some(self.put(&mut lane, key, value, ttl)?))),
         }
     }
 
@@ -124,23 +137,26 @@ impl Inner {
         ttl: Option<Duration>,
     ) -> Logged<bool> {
         self.check_write(key, &new, ttl)?;
-        let _stripe = self.stripes.lock(key);
+        let mut lane = self.wal.lock(key);
         match self.cache.get(key) {
-            Some(live) if live == expected => Ok((true, Some(self.put(key, new, ttl)?))),
-            _ => Ok((false, self.wal.tail())),
+            Some(live) if live == expected => Ok((true, Some(self.put(&mut lane, key, new, ttl)?))),
+            _ => Ok((false, lane.tail())),
         }
     }
 
     fn compare_and_delete(&self, key: &Bytes, expected: &[u8]) -> Logged<bool> {
         self.check_key(key)?;
         self.check_writable()?;
-        let _stripe = self.stripes.lock(key);
+        let mut lane = self.wal.lock(key);
         match self.cache.get(key) {
             Some(live) if live == expected => {
                 self.cache.remove(key);
-                Ok((true, Some(self.wal.append(&WalRecord::Delete { key })?)))
+                Ok((
+                    true,
+                    Some(self.wal.append(&mut lane, &WalRecord::Delete { key })?),
+                ))
             }
-            _ => Ok((false, self.wal.tail())),
+            _ => Ok((false, lane.tail())),
         }
     }
 }
@@ -152,9 +168,9 @@ impl DurableStore {
         timer: metrics::OperationTimer,
         logged: Logged<T>,
     ) -> Result<T, StoreError> {
-        let (answer, lsn) = logged?;
-        if let Some(lsn) = lsn {
-            self.inner.wal.durable(lsn).await?;
+        let (answer, ticket) = logged?;
+        if let Some(ticket) = ticket {
+            self.inner.wal.durable(ticket).await?;
         }
         timer.finish();
         Ok(answer)

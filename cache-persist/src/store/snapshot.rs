@@ -50,18 +50,19 @@ impl Inner {
     pub(crate) fn snapshot(&self) -> Result<SnapshotInfo, SnapshotError> {
         let _one_at_a_time = self.snapshotting.lock();
         let started = Instant::now();
-        let (cut_lsn, created_at, entries) = {
-            let _writers = self.stripes.lock_all();
-            let cut_lsn = self.wal.cut().map_err(SnapshotError::ReadOnly)?;
-            let now = self.cache.clock().now();
-            let entries: Vec<(Bytes, Bytes, Option<u64>)> = self
-                .cache
-                .iter()
-                .filter(|entry| entry.expires_at.is_none_or(|at| at > now))
-                .map(|entry| (entry.key, entry.value, entry.expires_at))
-                .collect();
-            (cut_lsn, now, entries)
-        };
+        let (cut_lsn, (created_at, entries)) = self
+            .wal
+            .cut(|| {
+                let now = self.cache.clock().now();
+                let entries: Vec<(Bytes, Bytes, Option<u64>)> = self
+                    .cache
+                    .iter()
+                    .filter(|entry| entry.expires_at.is_none_or(|at| at > now))
+                    .map(|entry| (entry.key, entry.value, entry.expires_at))
+                    .collect();
+                (now, entries)
+            })
+            .map_err(SnapshotError::ReadOnly)?;
         let name = SnapshotName::new(cut_lsn, created_at);
         let borrowed = entries.iter().map(|(key, value, expires_at)| Entry {
             key,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use parking_lot::MutexGuard;
 
 use super::writer::{Writer, commit};
-use super::{Shared, State};
+use super::{Control, Shared};
 use crate::FsyncPolicy;
 
 /// Under the non-`Always` policies the thread gathers work this long between writes.
@@ -36,40 +36,45 @@ pub(super) fn run(shared: &Shared, mut writer: Writer) {
 /// Waits until there is work to commit as the policy wants, or until `sync_due`; returns
 /// whether the log is closing.
 fn wait_for_work(shared: &Shared, sync_due: Option<Instant>) -> bool {
-    let mut state = shared.state.lock();
-    if shared.policy != FsyncPolicy::Always && !state.closing {
-        shared.work.wait_for(&mut state, GATHER);
+    let mut control = shared.control.lock();
+    if shared.policy != FsyncPolicy::Always && !control.closing {
+        shared.work.wait_for(&mut control, GATHER);
     }
-    while !state.has_work() && !state.closing {
-        state.idle = true;
+    while !control.closing {
+        // Marked asleep before the last look for work: see `Wal::wake_committer`.
+        shared.sleeping.store(true, Ordering::SeqCst);
+        if shared.has_work() {
+            shared.sleeping.store(false, Ordering::SeqCst);
+            break;
+        }
         let timed_out = match sync_due {
-            Some(deadline) => shared.work.wait_until(&mut state, deadline).timed_out(),
+            Some(deadline) => shared.work.wait_until(&mut control, deadline).timed_out(),
             None => {
-                shared.work.wait(&mut state);
+                shared.work.wait(&mut control);
                 false
             }
         };
-        state.idle = false;
+        shared.sleeping.store(false, Ordering::SeqCst);
         if timed_out {
-            return state.closing;
+            return control.closing;
         }
     }
     if shared.policy == FsyncPolicy::Always {
-        gather_group(shared, &mut state);
+        gather_group(shared, &mut control);
     }
-    state.closing
+    control.closing
 }
 
 /// Waits, up to [`FILL_WAIT`], for as many records as writers waited on the last sync, unless
 /// appends stop for [`FILL_GAP`].
-fn gather_group(shared: &Shared, state: &mut MutexGuard<'_, State>) {
+fn gather_group(shared: &Shared, control: &mut MutexGuard<'_, Control>) {
     let expected = shared.expected_group.load(Ordering::Relaxed);
     let deadline = Instant::now() + FILL_WAIT;
-    while state.has_work() && state.pending.count < expected && !state.closing {
-        let before = state.pending.count;
+    while shared.gathered() < expected && !control.closing {
+        let before = shared.gathered();
         let gap_end = (Instant::now() + FILL_GAP).min(deadline);
-        shared.work.wait_until(state, gap_end);
-        if state.pending.count == before || Instant::now() >= deadline {
+        shared.work.wait_until(control, gap_end);
+        if shared.gathered() == before || Instant::now() >= deadline {
             break;
         }
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::{Pending, Rotation, Shared};
+use super::{Rotation, Shared, Ticket};
 use crate::FsyncPolicy;
 use crate::format::{frame, segment};
 use crate::fs::{FileSystem, PathError, WritableFile};
@@ -37,12 +37,21 @@ pub(super) fn start_segment(
 pub(super) struct Writer {
     file: Box<dyn WritableFile>,
     path: PathBuf,
+    /// The sequence number of the segment's first record.
+    segment_first: u64,
+    /// The segment's length in bytes, header included.
+    segment_len: u64,
     /// Records written since the last sync.
     unsynced: u64,
     /// Every record below this sequence number has been written.
     written: u64,
     last_sync: Instant,
+    /// The buffer each round's records are moved into, kept from one round to the next.
+    records: Vec<u8>,
 }
+
+/// The largest round buffer kept for the next round; a burst's bigger one is freed.
+const MAX_KEPT: usize = 4 << 20;
 
 impl Writer {
     /// The writer of a segment just started by [`start_segment`] at `first_lsn`.
@@ -50,29 +59,33 @@ impl Writer {
         Self {
             file,
             path: layout::segment_path(dir, first_lsn),
+            segment_first: first_lsn,
+            segment_len: segment::HEADER_LEN as u64,
             unsynced: 0,
             written: first_lsn,
             last_sync: Instant::now(),
+            records: Vec::new(),
         }
     }
 
-    /// Writes the pending work, then syncs if the policy asks.
-    fn flush(&mut self, shared: &Shared, closing: bool) -> Result<(), Failure> {
-        let Pending {
-            mut records,
-            count,
-            rotations,
-        } = shared.take_pending();
+    /// Takes the next round, writes it, then syncs if the policy asks; returns the round.
+    fn flush(&mut self, shared: &Shared, closing: bool) -> Result<Ticket, Failure> {
+        let mut records = std::mem::take(&mut self.records);
+        let round = shared.take_round(&mut records);
         frame::seal(&mut records);
-        let end = self.written + count;
         let mut start = 0;
-        for Rotation { offset, first_lsn } in rotations {
-            self.write(&records[start..offset], first_lsn - self.written)?;
-            self.rotate(shared, first_lsn)?;
+        for Rotation { offset, first_lsn } in round.rotations {
+            self.write(shared, &records[start..offset])?;
+            if first_lsn != self.segment_first {
+                self.rotate(shared, first_lsn)?;
+            }
             start = offset;
         }
-        self.write(&records[start..], end - self.written)?;
-        shared.recycle(records);
+        self.write(shared, &records[start..])?;
+        records.clear();
+        if records.capacity() <= MAX_KEPT {
+            self.records = records;
+        }
         let due = match shared.policy {
             FsyncPolicy::Always => true,
             FsyncPolicy::Interval(every) => closing || self.last_sync.elapsed() >= every,
@@ -82,12 +95,7 @@ impl Writer {
             self.sync()?;
             self.last_sync = Instant::now();
         }
-        Ok(())
-    }
-
-    /// How far the log is durable, when nothing written is left unsynced.
-    fn durable(&self) -> Option<u64> {
-        (self.unsynced == 0).then_some(self.written)
+        Ok(round.number)
     }
 
     /// When the interval policy wants the records written since the last sync synced.
@@ -98,18 +106,24 @@ impl Writer {
         }
     }
 
-    /// Appends `count` sealed records to the segment.
-    fn write(&mut self, records: &[u8], count: u64) -> Result<(), Failure> {
-        if records.is_empty() {
-            return Ok(());
+    /// Appends sealed records, starting a new segment after the record that fills one.
+    fn write(&mut self, shared: &Shared, mut records: &[u8]) -> Result<(), Failure> {
+        while !records.is_empty() {
+            let room = shared.segment_size.saturating_sub(self.segment_len);
+            let (bytes, count) = frame::prefix_filling(records, room);
+            let started = Instant::now();
+            self.file
+                .write_all(&records[..bytes])
+                .map_err(|e| Failure::write(&self.path, e))?;
+            metrics::wal_append(started.elapsed());
+            self.segment_len += bytes as u64;
+            self.unsynced += count;
+            self.written += count;
+            records = &records[bytes..];
+            if self.segment_len >= shared.segment_size {
+                self.rotate(shared, self.written)?;
+            }
         }
-        let started = Instant::now();
-        self.file
-            .write_all(records)
-            .map_err(|e| Failure::write(&self.path, e))?;
-        metrics::wal_append(started.elapsed());
-        self.unsynced += count;
-        self.written += count;
         Ok(())
     }
 
@@ -121,6 +135,8 @@ impl Writer {
         self.file = start_segment(shared.fs.as_ref(), &shared.dir, first_lsn, durable)
             .map_err(Failure::from)?;
         self.path = layout::segment_path(&shared.dir, first_lsn);
+        self.segment_first = first_lsn;
+        self.segment_len = segment::HEADER_LEN as u64;
         Ok(())
     }
 
@@ -142,27 +158,30 @@ pub(super) struct Committed {
     pub(super) sync_due: Option<Instant>,
 }
 
-/// Writes the pending work through `writer` and publishes how far the log is durable. Returns
+/// Writes the next round through `writer` and publishes how far the log is durable. Returns
 /// `None` once the log has failed.
 pub(super) fn commit(shared: &Shared, writer: &mut Writer, closing: bool) -> Option<Committed> {
     if shared.failed.load(Ordering::Acquire) {
         return None;
     }
-    if let Err(failure) = writer.flush(shared, closing) {
-        fail(shared, &failure);
-        shared
-            .progress
-            .send_modify(|p| p.failure = Some(failure.reason));
-        return None;
-    }
-    let durable = writer.durable();
+    let round = match writer.flush(shared, closing) {
+        Ok(round) => round,
+        Err(failure) => {
+            fail(shared, &failure);
+            shared
+                .progress
+                .send_modify(|p| p.failure = Some(failure.reason));
+            return None;
+        }
+    };
     let sync_due = writer.sync_due(shared.policy);
-    if let Some(durable) = durable {
+    if writer.unsynced == 0 {
         let waiting = shared.waiting.load(Ordering::Relaxed);
         shared.expected_group.store(waiting, Ordering::Relaxed);
+        shared.durable_round.store(round, Ordering::Release);
         shared
             .progress
-            .send_modify(|p| p.durable = p.durable.max(durable));
+            .send_modify(|p| p.durable = p.durable.max(round));
     }
     Some(Committed { sync_due })
 }
@@ -208,10 +227,6 @@ fn fail(shared: &Shared, failure: &Failure) {
         error = %failure.error.source,
         "write-ahead log failed; the durable store is now read-only"
     );
-    let mut state = shared.state.lock();
-    state.failure = Some(Arc::clone(&failure.reason));
-    state.pending.records.clear();
-    state.pending.count = 0;
-    state.pending.rotations.clear();
+    shared.control.lock().failure = Some(Arc::clone(&failure.reason));
     shared.failed.store(true, Ordering::Release);
 }
