@@ -4,6 +4,7 @@
 //! (a) the disk: 100-byte appends with one `fdatasync` each, and in groups of 64 per `fdatasync`;
 //! (b) `DurableStore::set` throughput and p50/p99 latency per fsync policy with 1, 8 and 64
 //!     concurrent writers, beside the in-memory `CacheStore` (the sharded cache, no log);
+//!     and, as the floor of `always`, its required work alone (`floor.rs`);
 //! (c) recovery of 1M log records: seconds and MB/s of log, by the wall clock and by the time the
 //!     opening thread spent on a CPU (the two differ on a machine shared with other work).
 //!
@@ -13,6 +14,8 @@
 //! the median over the rounds, and each ratio of the bars is the median of its per-round ratios.
 //!
 //! `BENCH_QUICK=1` shrinks every workload to seconds. Rows go to `$BENCH_OUT_DIR/persist.json`.
+
+mod floor;
 
 use std::fs::File;
 use std::io::Write;
@@ -29,6 +32,7 @@ const VALUE_SIZE: usize = 100;
 const GROUP: usize = 64;
 const WRITER_COUNTS: [usize; 3] = [1, 8, 64];
 const INTERVAL: &str = "interval(10ms)";
+const FLOOR: &str = "always: required work alone";
 
 struct Sizes {
     rounds: usize,
@@ -71,12 +75,15 @@ fn main() {
         let of_each = |f: &dyn Fn(&Run) -> f64| {
             median(rounds.iter().map(|r| f(r.find(run.name, run.writers))))
         };
-        rows.push(
-            json!({"part": "set", "name": run.name, "writers": run.writers,
-            "per_sec": of_each(&|r| r.ops_per_sec),
-            "p50_us": of_each(&|r| r.p50.as_secs_f64() * 1e6),
-            "p99_us": of_each(&|r| r.p99.as_secs_f64() * 1e6)}),
-        );
+        let mut row = json!({"part": "set", "name": run.name, "writers": run.writers,
+            "per_sec": of_each(&|r| r.ops_per_sec)});
+        if run.p50.is_some() {
+            let micros =
+                |at: Option<Duration>| at.expect("timed in every round").as_secs_f64() * 1e6;
+            row["p50_us"] = json!(of_each(&|r| micros(r.p50)));
+            row["p99_us"] = json!(of_each(&|r| micros(r.p99)));
+        }
+        rows.push(row);
     }
 
     let recovery = recovery(scratch.path(), sizes.recovery_records);
@@ -92,6 +99,11 @@ fn main() {
         (
             "always, 64 writers / grouped ceiling".to_owned(),
             ratio(&|r| r.find("always", 64).ops_per_sec / r.grouped),
+            0.7,
+        ),
+        (
+            format!("{FLOOR}, 64 writers / grouped ceiling"),
+            ratio(&|r| r.find(FLOOR, GROUP).ops_per_sec / r.grouped),
             0.7,
         ),
     ];
@@ -140,8 +152,22 @@ struct Run {
     name: &'static str,
     writers: usize,
     ops_per_sec: f64,
-    p50: Duration,
-    p99: Duration,
+    /// Latencies, where each operation was timed.
+    p50: Option<Duration>,
+    p99: Option<Duration>,
+}
+
+impl Run {
+    /// A run measured by its rate alone.
+    fn rate(name: &'static str, writers: usize, ops_per_sec: f64) -> Self {
+        Self {
+            name,
+            writers,
+            ops_per_sec,
+            p50: None,
+            p99: None,
+        }
+    }
 }
 
 /// One round of parts (a) and (b).
@@ -174,6 +200,8 @@ impl Round {
         let mut runs = vec![run("always", FsyncPolicy::Always, 1)];
         let grouped = disk_ceiling(scratch, sizes.groups, GROUP);
         runs.push(run("always", FsyncPolicy::Always, 64));
+        let floor = floor::group_commit(scratch, &runtime, GROUP, VALUE_SIZE, sizes.run_for);
+        runs.push(Run::rate(FLOOR, GROUP, floor));
         runs.push(run("always", FsyncPolicy::Always, 8));
         for (name, policy) in [
             (INTERVAL, FsyncPolicy::Interval(Duration::from_millis(10))),
@@ -250,8 +278,8 @@ async fn drive(
         name,
         writers,
         ops_per_sec: latencies.len() as f64 / elapsed,
-        p50: at(0.5),
-        p99: at(0.99),
+        p50: Some(at(0.5)),
+        p99: Some(at(0.99)),
     }
 }
 

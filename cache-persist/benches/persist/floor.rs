@@ -1,0 +1,118 @@
+//! The required work of `always` alone, the floor any durable store pays on this runtime:
+//! `writers` tasks each append a 100-byte record to one shared buffer and wait until a thread,
+//! which writes and `fdatasync`s every group, reports it durable. Nothing else: no cache, no
+//! framing, no checksums. The thread even knows how many writers there are and waits for all of
+//! them before each sync (an oracle no store has), so every group is complete.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+use tokio::sync::watch;
+
+/// Records appended and not yet taken, and how many were appended in all.
+#[derive(Default)]
+struct Pending {
+    records: Vec<u8>,
+    count: usize,
+    appended: u64,
+}
+
+struct Log {
+    pending: Mutex<Pending>,
+    work: Condvar,
+    /// Every record up to this count is durable.
+    durable: watch::Sender<u64>,
+    stop: AtomicBool,
+}
+
+/// Records per second that `writers` tasks reach for `run_for` on `runtime`.
+pub(crate) fn group_commit(
+    dir: &Path,
+    runtime: &tokio::runtime::Runtime,
+    writers: usize,
+    record_size: usize,
+    run_for: Duration,
+) -> f64 {
+    let log = Arc::new(Log {
+        pending: Mutex::new(Pending::default()),
+        work: Condvar::new(),
+        durable: watch::Sender::new(0),
+        stop: AtomicBool::new(false),
+    });
+    let mut file = File::create(dir.join("floor.log")).unwrap();
+    let deadline = Instant::now() + run_for;
+    let syncer = {
+        let log = Arc::clone(&log);
+        std::thread::spawn(move || sync_groups(&log, &mut file, writers, deadline))
+    };
+    let started = Instant::now();
+    let done: u64 = runtime.block_on(async {
+        let tasks: Vec<_> = (0..writers)
+            .map(|_| {
+                let log = Arc::clone(&log);
+                tokio::spawn(async move {
+                    let record = vec![b'f'; record_size];
+                    let mut durable = log.durable.subscribe();
+                    let mut done = 0_u64;
+                    while Instant::now() < deadline {
+                        let mine = {
+                            let mut pending = log.pending.lock();
+                            pending.records.extend_from_slice(&record);
+                            pending.count += 1;
+                            pending.appended += 1;
+                            if pending.count >= writers {
+                                log.work.notify_one();
+                            }
+                            pending.appended
+                        };
+                        durable.wait_for(|d| *d >= mine).await.unwrap();
+                        done += 1;
+                    }
+                    done
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for task in tasks {
+            done += task.await.unwrap();
+        }
+        done
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    log.stop.store(true, Ordering::Relaxed);
+    log.work.notify_one();
+    syncer.join().unwrap();
+    done as f64 / elapsed
+}
+
+/// Waits for a complete group (any group once the run is over, as writers leave), writes it,
+/// syncs it; returns once stopped with nothing left.
+fn sync_groups(log: &Log, file: &mut File, writers: usize, deadline: Instant) {
+    let mut records = Vec::new();
+    loop {
+        let appended = {
+            let mut pending = log.pending.lock();
+            while pending.count < writers && Instant::now() < deadline {
+                log.work.wait_until(&mut pending, deadline);
+            }
+            while pending.count == 0 {
+                if log.stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                log.work.wait_for(&mut pending, Duration::from_millis(1));
+            }
+            std::mem::swap(&mut records, &mut pending.records);
+            pending.count = 0;
+            pending.appended
+        };
+        file.write_all(&records).unwrap();
+        file.sync_data().unwrap();
+        records.clear();
+        log.durable.send_replace(appended);
+    }
+}
