@@ -1,8 +1,9 @@
 //! The required work of `always` alone, the floor any durable store pays on this runtime:
-//! `writers` tasks each append a 100-byte record to one shared buffer and wait until a thread,
-//! which writes and `fdatasync`s every group, reports it durable. Nothing else: no cache, no
-//! framing, no checksums. The thread even knows how many writers there are and waits for all of
-//! them before each sync (an oracle no store has), so every group is complete.
+//! `writers` tasks each set a key in the in-memory store, append the key and value to one shared
+//! buffer, and wait until a thread, which writes and `fdatasync`s every group, reports it
+//! durable. Nothing else: no framing, no checksums, no lanes. The thread even knows how many
+//! writers there are and waits for all of them before each sync (an oracle no store has), so
+//! every group is complete.
 
 use std::fs::File;
 use std::io::Write;
@@ -11,6 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use cache_core::Store;
 use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 
@@ -30,12 +33,14 @@ struct Log {
     stop: AtomicBool,
 }
 
-/// Records per second that `writers` tasks reach for `run_for` on `runtime`.
+/// Sets per second that `writers` tasks reach for `run_for` on `runtime`, with `memory` as the
+/// in-memory store and `value_size`-byte values.
 pub(crate) fn group_commit(
     dir: &Path,
     runtime: &tokio::runtime::Runtime,
+    memory: Arc<dyn Store>,
     writers: usize,
-    record_size: usize,
+    value_size: usize,
     run_for: Duration,
 ) -> f64 {
     let log = Arc::new(Log {
@@ -53,16 +58,19 @@ pub(crate) fn group_commit(
     let started = Instant::now();
     let done: u64 = runtime.block_on(async {
         let tasks: Vec<_> = (0..writers)
-            .map(|_| {
-                let log = Arc::clone(&log);
+            .map(|writer| {
+                let (log, memory) = (Arc::clone(&log), Arc::clone(&memory));
                 tokio::spawn(async move {
-                    let record = vec![b'f'; record_size];
+                    let value = Bytes::from(vec![b'f'; value_size]);
                     let mut durable = log.durable.subscribe();
                     let mut done = 0_u64;
                     while Instant::now() < deadline {
+                        let key = Bytes::from(format!("w{writer}-{}", done % 50_000));
+                        memory.set(&key, value.clone(), None).await.unwrap();
                         let mine = {
                             let mut pending = log.pending.lock();
-                            pending.records.extend_from_slice(&record);
+                            pending.records.extend_from_slice(&key);
+                            pending.records.extend_from_slice(&value);
                             pending.count += 1;
                             pending.appended += 1;
                             if pending.count >= writers {

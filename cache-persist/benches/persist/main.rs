@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use cache_core::{EvictionMode, ShardedCache, Store};
+use cache_core::{CacheStore, EvictionMode, ShardedCache, Store};
 use cache_persist::{DurableConfig, DurableStore, FsyncPolicy};
 use serde_json::{Value, json};
 
@@ -200,7 +200,14 @@ impl Round {
         let mut runs = vec![run("always", FsyncPolicy::Always, 1)];
         let grouped = disk_ceiling(scratch, sizes.groups, GROUP);
         runs.push(run("always", FsyncPolicy::Always, 64));
-        let floor = floor::group_commit(scratch, &runtime, GROUP, VALUE_SIZE, sizes.run_for);
+        let floor = floor::group_commit(
+            scratch,
+            &runtime,
+            Arc::new(memory_store()),
+            GROUP,
+            VALUE_SIZE,
+            sizes.run_for,
+        );
         runs.push(Run::rate(FLOOR, GROUP, floor));
         runs.push(run("always", FsyncPolicy::Always, 8));
         for (name, policy) in [
@@ -212,11 +219,8 @@ impl Round {
             }
         }
         for writers in WRITER_COUNTS {
-            let memory = ShardedCache::builder()
-                .max_capacity(4_000_000)
-                .eviction_mode(EvictionMode::Reject)
-                .build_store();
-            runs.push(runtime.block_on(drive("memory", Arc::new(memory), writers, sizes.run_for)));
+            let memory = Arc::new(memory_store());
+            runs.push(runtime.block_on(drive("memory", memory, writers, sizes.run_for)));
         }
         Self {
             single,
@@ -231,6 +235,14 @@ impl Round {
             .find(|r| r.name == name && r.writers == writers)
             .expect("every round runs every configuration")
     }
+}
+
+/// The in-memory store the durable one is compared with: the sharded cache, no log.
+fn memory_store() -> CacheStore {
+    ShardedCache::builder()
+        .max_capacity(4_000_000)
+        .eviction_mode(EvictionMode::Reject)
+        .build_store()
 }
 
 /// The median of `values` (the upper one of an even count).
