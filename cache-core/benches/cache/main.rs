@@ -3,11 +3,14 @@
 //! Every system runs the same pre-built operation streams in this one process, interleaved
 //! (each repeat runs every system before the next repeat starts), three times; the table and
 //! `target/bench/cache.json` report medians. `BENCH_QUICK=1` shrinks every workload to seconds;
-//! `BENCH_ONLY=<workload>` (`zipf`, `oltp` or `ttl`) runs that one alone, for a profiler.
+//! `BENCH_ONLY=<workload>` (`zipf`, `oltp` or `ttl`) runs that one alone, and
+//! `BENCH_SYSTEM=<crate>` (`cache-core`, `moka`, ...) that system alone, for a profiler. The ttl
+//! workload runs each system in a child process (see `isolated.rs`).
 //!
 //! The OLTP workload replays the trace from Megiddo and Modha, "ARC: A Self-Tuning, Low Overhead
 //! Replacement Cache", USENIX FAST 2003.
 
+mod isolated;
 mod keys;
 mod memory;
 mod replay;
@@ -17,12 +20,12 @@ mod workloads;
 
 use std::time::Duration;
 
-use replay::{Op, replay};
+use replay::{Outcome, replay};
 use report::{Row, median};
 use systems::{CACHE_CORE, DASHMAP, MOKA, QUICK_CACHE, System};
 
 const REPEATS: usize = 3;
-const TTL: Duration = Duration::from_secs(5);
+pub(crate) const TTL: Duration = Duration::from_secs(5);
 
 /// How big each workload is.
 struct Sizes {
@@ -33,7 +36,9 @@ struct Sizes {
 }
 
 fn main() {
-    if memory::run_probe_if_asked(&[CACHE_CORE, MOKA]) {
+    if memory::run_probe_if_asked(&[CACHE_CORE, MOKA])
+        || isolated::run_if_asked(&[CACHE_CORE, MOKA])
+    {
         return;
     }
     let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
@@ -58,13 +63,10 @@ fn main() {
 
     if selected("zipf") {
         let streams = workloads::zipf(100_000, sizes.zipf_ops, 2);
-        rows.extend(measure(
-            "zipf",
-            &[CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP],
-            10_000,
-            None,
-            &streams,
-        ));
+        let systems = [CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP];
+        rows.extend(measure("zipf", &systems, 10_000, 2, |system| {
+            Ok(replay(&*(system.build)(10_000, None), &streams))
+        }));
     }
 
     if selected("oltp") {
@@ -76,21 +78,18 @@ fn main() {
         for capacity in [256, 1000, 2000, 8000] {
             for threads in [1, 2] {
                 let streams = workloads::trace(&blocks, threads);
-                rows.extend(measure(
-                    "oltp",
-                    &[CACHE_CORE, QUICK_CACHE, MOKA],
-                    capacity,
-                    None,
-                    &streams,
-                ));
+                let systems = [CACHE_CORE, QUICK_CACHE, MOKA];
+                rows.extend(measure("oltp", &systems, capacity, threads, |system| {
+                    Ok(replay(&*(system.build)(capacity, None), &streams))
+                }));
             }
         }
     }
 
     if selected("ttl") {
-        let streams = workloads::ttl(sizes.ttl_ops, 2);
-        let capacity = sizes.ttl_ops as u64 * 2;
-        for mut row in measure("ttl", &[CACHE_CORE, MOKA], capacity, Some(TTL), &streams) {
+        let capacity = isolated::ttl_capacity(sizes.ttl_ops);
+        let ttl_run = |system: &System| isolated::ttl_run(system, sizes.ttl_ops);
+        for mut row in measure("ttl", &[CACHE_CORE, MOKA], capacity, 2, ttl_run) {
             let system = if row.system == CACHE_CORE.name {
                 CACHE_CORE
             } else {
@@ -109,20 +108,26 @@ fn main() {
     }
 }
 
-/// Runs `streams` on a fresh cache of each system, `REPEATS` times interleaved; one row each.
+/// Runs each system `REPEATS` times interleaved (`run` measures one system on a fresh cache);
+/// one row each.
 fn measure(
     workload: &'static str,
     systems: &[System],
     capacity: u64,
-    ttl: Option<Duration>,
-    streams: &[Vec<Op>],
+    threads: usize,
+    run: impl Fn(&System) -> Result<Outcome, String>,
 ) -> Vec<Row> {
+    let only = std::env::var("BENCH_SYSTEM").ok();
+    let systems: Vec<System> = systems
+        .iter()
+        .filter(|system| only.as_deref().is_none_or(|only| only == system.name))
+        .copied()
+        .collect();
     let mut throughput = vec![Vec::new(); systems.len()];
     let mut hit_ratios = vec![Vec::new(); systems.len()];
     for _ in 0..REPEATS {
         for (index, system) in systems.iter().enumerate() {
-            let cache = (system.build)(capacity, ttl);
-            let outcome = replay(&*cache, streams);
+            let outcome = run(system).unwrap_or_else(|err| fail(&err));
             throughput[index].push(outcome.ops_per_sec);
             hit_ratios[index].extend(outcome.hit_ratio);
         }
@@ -134,7 +139,7 @@ fn measure(
             workload,
             system: system.name,
             capacity,
-            threads: streams.len(),
+            threads,
             ops_per_sec: median(ops),
             hit_ratio: (!hits.is_empty()).then(|| median(hits)),
             bytes_per_entry: None,
