@@ -1,4 +1,4 @@
-//! S3-FIFO's ghost queue: the hashes of entries recently evicted from the small queue.
+//! S3-FIFO's ghost queue: the hashes of entries recently evicted (from either queue).
 //!
 //! A key that comes back while its hash is still remembered skips probation and goes straight to
 //! the main queue. The ghost is a direct-mapped table of hashes with a slot for every second or so
