@@ -146,7 +146,6 @@ impl Recovery<'_> {
                 }
             }
             let bytes = Bytes::from(self.fs.read(&path).map_err(PathError::new("read", &path))?);
-            self.report.log_bytes += bytes.len() as u64;
             let mut failed = None;
             let mut replayed = 0;
             let scan = segment::scan(&bytes, |lsn, record| {
@@ -191,6 +190,7 @@ impl Recovery<'_> {
                     return self.drop_segments(later, next_lsn, "follows a corrupt segment");
                 }
             };
+            self.report.log_bytes += scan.end as u64;
             next_lsn = next_lsn.max(scan.first_lsn + scan.records);
             let Some(damage) = scan.damage else { continue };
             let offset = damage.offset as u64;

@@ -12,7 +12,8 @@ pub struct RecoveryReport {
     pub snapshot_entries: u64,
     /// Log records replayed after it.
     pub log_records: u64,
-    /// Bytes of log read.
+    /// Bytes of log read up to the last valid record of each segment (not counting the zeros a
+    /// segment was reserved ahead with).
     pub log_bytes: u64,
     /// Sequence number of the next record the log will write.
     pub next_lsn: u64,

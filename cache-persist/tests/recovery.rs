@@ -44,16 +44,30 @@ fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     found
 }
 
-/// The segment holding records, and the byte offset of each record in it.
+/// The byte offset of each record in `segment`.
 fn record_offsets(segment: &Path) -> Vec<usize> {
     let bytes = fs::read(segment).unwrap();
     let mut offsets = Vec::new();
     let mut at = 20;
-    while at < bytes.len() {
+    // A zero length is where the zeros the file was grown with begin.
+    while at < bytes.len() && bytes[at..at + 4] != [0; 4] {
         offsets.push(at);
         at += 8 + u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
     }
     offsets
+}
+
+/// The bytes of `segment` up to the end of its last record.
+fn written(segment: &Path) -> Vec<u8> {
+    let mut bytes = fs::read(segment).unwrap();
+    let last = *record_offsets(segment).last().unwrap();
+    let end = last + 8 + u32::from_le_bytes(bytes[last..last + 4].try_into().unwrap()) as usize;
+    assert!(
+        bytes[end..].iter().all(|&b| b == 0),
+        "only zeros follow the records"
+    );
+    bytes.truncate(end);
+    bytes
 }
 
 /// Writes `n` keys in one session and returns the segment that holds them.
@@ -110,13 +124,21 @@ fn a_torn_tail_at_every_offset_of_the_last_record_recovers_the_prefix() {
     let clock = MockClock::new();
     let template = tempfile::tempdir().unwrap();
     let segment = write_keys(template.path(), &clock, 4);
-    let original = fs::read(&segment).unwrap();
+    let original = written(&segment);
     let last = *record_offsets(&segment).last().unwrap();
+    let reserved = fs::metadata(&segment).unwrap().len() as usize;
     for cut in last..original.len() {
-        let dir = tempfile::tempdir().unwrap();
-        let copy = dir.path().join(segment.file_name().unwrap());
-        fs::write(&copy, &original[..cut]).unwrap();
-        assert_prefix_recovers(dir.path(), &clock, 3, &format!("cut at {cut}"));
+        // The file cut short, and the file as it is grown ahead: the rest of it zeros.
+        for (shape, len) in [("cut", cut), ("zeroed", reserved)] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut torn = original[..cut].to_vec();
+            torn.resize(len, 0);
+            fs::write(dir.path().join(segment.file_name().unwrap()), &torn).unwrap();
+            // Zeros that happen to be the record's own last bytes leave it whole.
+            let whole = torn.get(..original.len()) == Some(&original[..]);
+            let kept = if whole { 4 } else { 3 };
+            assert_prefix_recovers(dir.path(), &clock, kept, &format!("{shape} at {cut}"));
+        }
     }
 }
 
@@ -125,7 +147,7 @@ fn a_bit_flip_anywhere_in_the_last_record_recovers_the_prefix() {
     let clock = MockClock::new();
     let template = tempfile::tempdir().unwrap();
     let segment = write_keys(template.path(), &clock, 4);
-    let original = fs::read(&segment).unwrap();
+    let original = written(&segment);
     let last = *record_offsets(&segment).last().unwrap();
     for bit in last * 8..original.len() * 8 {
         let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,9 @@
 //! `cargo xtask bench persist`: the durable store against the disk's own ceiling and against the
 //! in-memory cache, in one run.
 //!
-//! (a) the disk: 100-byte appends with one `fdatasync` each, and in groups of 64 per `fdatasync`;
+//! (a) the disk: 100-byte appends with one `fdatasync` each, and in groups of 64 per `fdatasync`
+//!     (the ceilings of the bars), and the same in a file grown ahead, as the log grows its
+//!     segments (an `fdatasync` then has no new file size to record);
 //! (b) `DurableStore::set` throughput and p50/p99 latency per fsync policy with 1, 8 and 64
 //!     concurrent writers, beside the in-memory `CacheStore` (the sharded cache, no log);
 //!     and, as the floor of `always`, its required work alone (`floor.rs`);
@@ -71,6 +73,16 @@ fn main() {
     let grouped = median(rounds.iter().map(|r| r.grouped));
     rows.push(json!({"part": "disk", "name": "append+fdatasync", "per_sec": single}));
     rows.push(json!({"part": "disk", "name": "64 appends+fdatasync", "per_sec": grouped}));
+    let single_ahead = median(rounds.iter().map(|r| r.single_ahead));
+    let grouped_ahead = median(rounds.iter().map(|r| r.grouped_ahead));
+    rows.push(
+        json!({"part": "disk", "name": "append+fdatasync, file grown ahead",
+        "per_sec": single_ahead}),
+    );
+    rows.push(
+        json!({"part": "disk", "name": "64 appends+fdatasync, file grown ahead",
+        "per_sec": grouped_ahead}),
+    );
     for run in &rounds[0].runs {
         let of_each = |f: &dyn Fn(&Run) -> f64| {
             median(rounds.iter().map(|r| f(r.find(run.name, run.writers))))
@@ -133,9 +145,22 @@ fn main() {
     write_rows(&rows);
 }
 
+/// How a ceiling's file grows.
+#[derive(Clone, Copy, PartialEq)]
+enum Growth {
+    /// Every append grows the file, so every `fdatasync` records a new size too.
+    Appended,
+    /// The file is grown to its final size first, as the log grows its segments ahead.
+    Ahead,
+}
+
 /// Appends of `VALUE_SIZE` bytes, `group` per `fdatasync`: records per second.
-fn disk_ceiling(dir: &Path, syncs: usize, group: usize) -> f64 {
+fn disk_ceiling(dir: &Path, syncs: usize, group: usize, growth: Growth) -> f64 {
     let mut file = File::create(dir.join(format!("ceiling-{group}"))).unwrap();
+    if growth == Growth::Ahead {
+        file.set_len((syncs * group * VALUE_SIZE) as u64).unwrap();
+        file.sync_all().unwrap();
+    }
     let record = [7_u8; VALUE_SIZE];
     let started = Instant::now();
     for _ in 0..syncs {
@@ -176,6 +201,9 @@ struct Round {
     single: f64,
     /// Records per second in groups of [`GROUP`] per `fdatasync`.
     grouped: f64,
+    /// The same two in a file grown ahead: what the log's own writes can reach.
+    single_ahead: f64,
+    grouped_ahead: f64,
     runs: Vec<Run>,
 }
 
@@ -196,9 +224,11 @@ impl Round {
             let store = Arc::new(DurableStore::open(config).unwrap());
             runtime.block_on(drive(name, store, writers, sizes.run_for))
         };
-        let single = disk_ceiling(scratch, sizes.single_appends, 1);
+        let single = disk_ceiling(scratch, sizes.single_appends, 1, Growth::Appended);
+        let single_ahead = disk_ceiling(scratch, sizes.single_appends, 1, Growth::Ahead);
         let mut runs = vec![run("always", FsyncPolicy::Always, 1)];
-        let grouped = disk_ceiling(scratch, sizes.groups, GROUP);
+        let grouped = disk_ceiling(scratch, sizes.groups, GROUP, Growth::Appended);
+        let grouped_ahead = disk_ceiling(scratch, sizes.groups, GROUP, Growth::Ahead);
         runs.push(run("always", FsyncPolicy::Always, 64));
         let floor = floor::group_commit(
             scratch,
@@ -225,6 +255,8 @@ impl Round {
         Self {
             single,
             grouped,
+            single_ahead,
+            grouped_ahead,
             runs,
         }
     }

@@ -3,13 +3,20 @@
 //! ```text
 //! "RSWL" | version u32 LE | first_lsn u64 LE | CRC32C of the 16 bytes before, u32 LE
 //! frame*
+//! zero*          (version 2: the part of the file reserved ahead and not written yet)
 //! ```
+//!
+//! No record has an empty payload, so a frame header of zeros is where the records end; the
+//! rest of the segment must be zeros too, or it is damage.
 
 use super::record::{WalRecord, decode_payload};
 use super::{FormatError, frame};
 
 const MAGIC: &[u8; 4] = b"RSWL";
-const VERSION: u32 = 1;
+/// The version written: 2, whose segments may end in zeros. Version 1 segments (which end at
+/// their last record) are still read.
+const VERSION: u32 = 2;
+const OLDEST_READ: u32 = 1;
 /// Size of the segment header.
 pub(crate) const HEADER_LEN: usize = 20;
 
@@ -32,7 +39,7 @@ fn decode_header(bytes: &[u8]) -> Result<u64, FormatError> {
         return Err(FormatError::BadMagic);
     }
     let version = u32::from_le_bytes(bytes[4..8].try_into().expect("four bytes"));
-    if version != VERSION {
+    if !(OLDEST_READ..=VERSION).contains(&version) {
         return Err(FormatError::UnsupportedVersion { version });
     }
     let stored = u32::from_le_bytes(bytes[16..20].try_into().expect("four bytes"));
@@ -62,6 +69,8 @@ pub(crate) struct Scan {
     pub(crate) first_lsn: u64,
     /// Valid records, in order.
     pub(crate) records: u64,
+    /// Where the valid records end: the bytes of log they take, header included.
+    pub(crate) end: usize,
     /// The first invalid record, if any.
     pub(crate) damage: Option<Damage>,
 }
@@ -78,6 +87,9 @@ pub(crate) fn scan<'a>(
     let mut offset = HEADER_LEN;
     let mut records = 0;
     while offset < bytes.len() {
+        if is_zero_tail(&bytes[offset..]) {
+            break;
+        }
         match decode_record(&bytes[offset..]) {
             Ok((record, size)) => {
                 apply(first_lsn + records, record);
@@ -95,6 +107,7 @@ pub(crate) fn scan<'a>(
                 return Ok(Scan {
                     first_lsn,
                     records,
+                    end: offset,
                     damage,
                 });
             }
@@ -103,8 +116,16 @@ pub(crate) fn scan<'a>(
     Ok(Scan {
         first_lsn,
         records,
+        end: offset,
         damage: None,
     })
+}
+
+/// Whether `rest` is the unwritten, zero-filled end of a segment. Only a frame header of zeros
+/// (which no record has) leads to the look at everything after it.
+fn is_zero_tail(rest: &[u8]) -> bool {
+    let header = &rest[..rest.len().min(frame::FRAME_HEADER)];
+    header.iter().all(|&b| b == 0) && rest.iter().all(|&b| b == 0)
 }
 
 /// A record and its frame size, or the error and the frame size it claimed (if it claimed one).
@@ -174,6 +195,47 @@ mod tests {
             scan(&future, |_, _| {}),
             Err(FormatError::UnsupportedVersion { version: 9 })
         ));
+    }
+
+    #[test]
+    fn records_end_where_the_zeros_reserved_ahead_begin() {
+        let written = segment(7, &[b"a", b"b"]);
+        let mut reserved = written.clone();
+        reserved.resize(written.len() + 4096, 0);
+        let scan = scan(&reserved, |_, _| {}).unwrap();
+        assert_eq!((scan.records, scan.end), (2, written.len()));
+        assert!(
+            scan.damage.is_none(),
+            "zeros past the records are no damage"
+        );
+        let short = [&written[..], &[0; 3]].concat();
+        assert!(super::scan(&short, |_, _| {}).unwrap().damage.is_none());
+    }
+
+    #[test]
+    fn bytes_after_the_zeros_are_damage() {
+        let written = segment(0, &[b"a"]);
+        let mut bytes = written.clone();
+        bytes.resize(written.len() + 64, 0);
+        bytes[written.len() + 40] = 1;
+        let scan = scan(&bytes, |_, _| {}).unwrap();
+        assert_eq!(scan.records, 1);
+        let damage = scan.damage.expect("a stray byte in the zeros");
+        assert_eq!(damage.offset, written.len());
+        assert!(
+            damage.torn,
+            "no valid record follows: the shape of an interrupted write"
+        );
+    }
+
+    #[test]
+    fn version_one_segments_are_still_read() {
+        let mut bytes = segment(3, &[b"a"]);
+        bytes[4..8].copy_from_slice(&1_u32.to_le_bytes());
+        let crc = crc32c::crc32c(&bytes[..16]);
+        bytes[16..20].copy_from_slice(&crc.to_le_bytes());
+        let scan = scan(&bytes, |_, _| {}).unwrap();
+        assert_eq!((scan.first_lsn, scan.records), (3, 1));
     }
 
     #[test]

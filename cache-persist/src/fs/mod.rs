@@ -19,6 +19,14 @@ pub trait WritableFile: Send + fmt::Debug {
     /// Makes everything written so far durable (`fdatasync`). After an error the file's state on
     /// disk is unknown: callers must not retry and then trust it.
     fn sync_data(&mut self) -> io::Result<()>;
+
+    /// Grows the file to `len` bytes, zero-filled, without moving where the next write goes: a
+    /// sync after writes within that length then has no new file size to record, which makes it
+    /// cheaper. Never shrinks the file. The default does nothing.
+    fn reserve(&mut self, len: u64) -> io::Result<()> {
+        let _ = len;
+        Ok(())
+    }
 }
 
 /// Holds a directory's exclusive lock until dropped.

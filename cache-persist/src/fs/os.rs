@@ -21,6 +21,13 @@ impl WritableFile for OsFile {
     fn sync_data(&mut self) -> io::Result<()> {
         self.0.sync_data()
     }
+
+    fn reserve(&mut self, len: u64) -> io::Result<()> {
+        if self.0.metadata()?.len() < len {
+            self.0.set_len(len)?;
+        }
+        Ok(())
+    }
 }
 
 /// The open `LOCK` file: the advisory lock lives as long as the descriptor.

@@ -128,6 +128,8 @@ impl SimulatedFs {
 struct SimulatedFile {
     id: u64,
     state: Arc<Mutex<State>>,
+    /// Where the next write goes: before the end once the file was reserved ahead.
+    position: usize,
 }
 
 impl WritableFile for SimulatedFile {
@@ -141,7 +143,12 @@ impl WritableFile for SimulatedFile {
             .data
             .get_mut(&self.id)
             .expect("files are never forgotten");
-        data.written.extend_from_slice(buf);
+        let end = self.position + buf.len();
+        if data.written.len() < end {
+            data.written.resize(end, 0);
+        }
+        data.written[self.position..end].copy_from_slice(buf);
+        self.position = end;
         Ok(())
     }
 
@@ -156,6 +163,20 @@ impl WritableFile for SimulatedFile {
             .get_mut(&self.id)
             .expect("files are never forgotten");
         data.synced = data.written.clone();
+        Ok(())
+    }
+
+    fn reserve(&mut self, len: u64) -> io::Result<()> {
+        let mut state = self.state.lock();
+        state.step()?;
+        let data = state
+            .data
+            .get_mut(&self.id)
+            .expect("files are never forgotten");
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if data.written.len() < len {
+            data.written.resize(len, 0);
+        }
         Ok(())
     }
 }
@@ -226,7 +247,11 @@ impl FileSystem for SimulatedFs {
         state.data.insert(id, Data::default());
         state.names.insert(path.to_path_buf(), id);
         let state = Arc::clone(&self.state);
-        Ok(Box::new(SimulatedFile { id, state }))
+        Ok(Box::new(SimulatedFile {
+            id,
+            state,
+            position: 0,
+        }))
     }
 
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {

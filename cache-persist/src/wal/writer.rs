@@ -41,6 +41,8 @@ pub(super) struct Writer {
     segment_first: u64,
     /// The segment's length in bytes, header included.
     segment_len: u64,
+    /// The length its file was grown to ahead of the writes.
+    reserved: u64,
     /// Records written since the last sync.
     unsynced: u64,
     /// Every record below this sequence number has been written.
@@ -53,6 +55,12 @@ pub(super) struct Writer {
 /// The largest round buffer kept for the next round; a burst's bigger one is freed.
 const MAX_KEPT: usize = 4 << 20;
 
+/// How far ahead of the records a segment's file is grown. An `fdatasync` after an append that
+/// grows the file must also record its new size, which made it about 30% slower on this
+/// project's machines than one after a write within the file; growing 1 MiB at a time leaves
+/// that cost to one sync in thousands, and at most 1 MiB of zeros in a segment.
+const RESERVE_AHEAD: u64 = 1 << 20;
+
 impl Writer {
     /// The writer of a segment just started by [`start_segment`] at `first_lsn`.
     pub(super) fn new(file: Box<dyn WritableFile>, dir: &Path, first_lsn: u64) -> Self {
@@ -61,6 +69,7 @@ impl Writer {
             path: layout::segment_path(dir, first_lsn),
             segment_first: first_lsn,
             segment_len: segment::HEADER_LEN as u64,
+            reserved: segment::HEADER_LEN as u64,
             unsynced: 0,
             written: first_lsn,
             last_sync: Instant::now(),
@@ -111,6 +120,7 @@ impl Writer {
         while !records.is_empty() {
             let room = shared.segment_size.saturating_sub(self.segment_len);
             let (bytes, count) = frame::prefix_filling(records, room);
+            self.reserve_for(shared, bytes as u64)?;
             let started = Instant::now();
             self.file
                 .write_all(&records[..bytes])
@@ -127,6 +137,20 @@ impl Writer {
         Ok(())
     }
 
+    /// Grows the file ahead of `bytes` more, up to the segment size.
+    fn reserve_for(&mut self, shared: &Shared, bytes: u64) -> Result<(), Failure> {
+        let end = self.segment_len + bytes;
+        if end <= self.reserved || end > shared.segment_size {
+            return Ok(());
+        }
+        let target = (end + RESERVE_AHEAD).min(shared.segment_size);
+        self.file
+            .reserve(target)
+            .map_err(|e| Failure::write(&self.path, e))?;
+        self.reserved = target;
+        Ok(())
+    }
+
     fn rotate(&mut self, shared: &Shared, first_lsn: u64) -> Result<(), Failure> {
         let durable = shared.policy != FsyncPolicy::Never;
         if durable && self.unsynced > 0 {
@@ -137,6 +161,7 @@ impl Writer {
         self.path = layout::segment_path(&shared.dir, first_lsn);
         self.segment_first = first_lsn;
         self.segment_len = segment::HEADER_LEN as u64;
+        self.reserved = self.segment_len;
         Ok(())
     }
 
