@@ -2,8 +2,9 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 
 use error_mapping::PROBLEM_JSON;
 use http::{Request, Response, StatusCode};
@@ -50,20 +51,45 @@ where
 }
 
 /// Everything `tracing` writes while a test runs, as text.
+///
+/// One global subscriber serves every test of the binary and writes each event to the capture of
+/// the thread that emitted it. A subscriber set per test (`set_default`) would make `tracing`
+/// recompute its global level filter and callsite interest whenever a test starts or ends, and a
+/// test running beside another one's start or end could then miss its own events.
 #[derive(Clone, Default)]
 pub struct Logs(Arc<Mutex<Vec<u8>>>);
 
+thread_local! {
+    /// Where the events of this thread go while a test captures them.
+    static CAPTURING: RefCell<Option<Logs>> = const { RefCell::new(None) };
+}
+
+/// Captures the events of one thread until dropped.
+#[must_use = "the capture ends when this is dropped"]
+pub struct Capture(());
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        CAPTURING.with(|capturing| capturing.borrow_mut().take());
+    }
+}
+
 impl Logs {
     /// Captures the events of the current thread until the guard drops.
-    pub fn capture(&self) -> tracing::subscriber::DefaultGuard {
-        let logs = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .without_time()
-            .with_writer(move || logs.clone())
-            .finish();
-        tracing::subscriber::set_default(subscriber)
+    pub fn capture(&self) -> Capture {
+        static GLOBAL: Once = Once::new();
+        GLOBAL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .without_time()
+                .with_writer(|| ThreadCapture)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in the tests");
+        });
+        CAPTURING.with(|capturing| *capturing.borrow_mut() = Some(self.clone()));
+        Capture(())
     }
 
     /// The lines written so far.
@@ -76,9 +102,16 @@ impl Logs {
     }
 }
 
-impl Write for Logs {
+/// The global subscriber's writer: the capture of the emitting thread, or nowhere.
+struct ThreadCapture;
+
+impl Write for ThreadCapture {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        CAPTURING.with(|capturing| {
+            if let Some(logs) = capturing.borrow().as_ref() {
+                logs.0.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 
