@@ -2,7 +2,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, Once};
 
 use circuit_breaker::error::BoxError;
 use circuit_breaker::{
@@ -93,8 +94,28 @@ pub async fn run(
 pub type EventFields = Vec<(String, String)>;
 
 /// The fields of each event carrying `incident`, in order.
+///
+/// One global subscriber serves every test of the binary and hands each event to the recorder of
+/// the thread that emitted it. A subscriber set per test (`set_default`) would make `tracing`
+/// recompute its callsite interest whenever a test starts or ends, and a test running beside
+/// another one's start or end could then miss its own events.
 #[derive(Debug, Clone, Default)]
 pub struct Incidents(Arc<Mutex<Vec<EventFields>>>);
+
+thread_local! {
+    /// Where the incident events of this thread go while a test records them.
+    static RECORDING: RefCell<Option<Incidents>> = const { RefCell::new(None) };
+}
+
+/// Records the events of one thread until dropped.
+#[must_use = "the recording ends when this is dropped"]
+pub struct Recording(());
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        RECORDING.with(|recording| recording.borrow_mut().take());
+    }
+}
 
 impl Incidents {
     /// The incident events seen so far.
@@ -103,11 +124,20 @@ impl Incidents {
     }
 
     /// Installs the recorder for the current thread.
-    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let subscriber = tracing_subscriber::registry().with(self.clone());
-        tracing::subscriber::set_default(subscriber)
+    pub fn install(&self) -> Recording {
+        static GLOBAL: Once = Once::new();
+        GLOBAL.call_once(|| {
+            let subscriber = tracing_subscriber::registry().with(ThreadRecorder);
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in the tests");
+        });
+        RECORDING.with(|recording| *recording.borrow_mut() = Some(self.clone()));
+        Recording(())
     }
 }
+
+/// The global subscriber's layer: incident events to the recorder of the emitting thread.
+struct ThreadRecorder;
 
 struct Fields(Vec<(String, String)>);
 
@@ -121,12 +151,17 @@ impl Visit for Fields {
     }
 }
 
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Incidents {
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ThreadRecorder {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        let mut fields = Fields(Vec::new());
-        event.record(&mut fields);
-        if fields.0.iter().any(|(name, _)| name == "incident") {
-            self.0.lock().unwrap().push(fields.0);
-        }
+        RECORDING.with(|recording| {
+            let Some(incidents) = recording.borrow().clone() else {
+                return;
+            };
+            let mut fields = Fields(Vec::new());
+            event.record(&mut fields);
+            if fields.0.iter().any(|(name, _)| name == "incident") {
+                incidents.0.lock().unwrap().push(fields.0);
+            }
+        });
     }
 }

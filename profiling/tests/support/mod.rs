@@ -3,8 +3,9 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -15,15 +16,42 @@ use tracing_subscriber::prelude::*;
 pub type Fields = BTreeMap<String, String>;
 
 /// Keeps every WARN event.
+///
+/// One global subscriber serves every test of the binary and hands each event to the capture of
+/// the thread that emitted it. A subscriber set per test (`set_default`) would make `tracing`
+/// recompute its callsite interest whenever a test starts or ends, and a test running beside
+/// another one's start or end could then miss its own events.
 #[derive(Clone, Default)]
 pub struct Warnings(Arc<Mutex<Vec<Fields>>>);
 
+thread_local! {
+    /// Where the WARN events of this thread go while a test captures them.
+    static CAPTURING: RefCell<Option<Warnings>> = const { RefCell::new(None) };
+}
+
+/// Captures the events of one thread until dropped.
+#[must_use = "the capture ends when this is dropped"]
+pub struct Capture(());
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        CAPTURING.with(|capturing| capturing.borrow_mut().take());
+    }
+}
+
 impl Warnings {
     /// Captures WARN events on this thread until the guard drops.
-    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+    pub fn capture() -> (Self, Capture) {
+        static GLOBAL: Once = Once::new();
+        GLOBAL.call_once(|| {
+            tracing::subscriber::set_global_default(
+                tracing_subscriber::registry().with(ThreadCapture),
+            )
+            .expect("no other global subscriber in the tests");
+        });
         let warnings = Self::default();
-        let subscriber = tracing_subscriber::registry().with(warnings.clone());
-        (warnings, tracing::subscriber::set_default(subscriber))
+        CAPTURING.with(|capturing| *capturing.borrow_mut() = Some(warnings.clone()));
+        (warnings, Capture(()))
     }
 
     pub fn take(&self) -> Vec<Fields> {
@@ -43,13 +71,21 @@ impl Visit for Collect<'_> {
     }
 }
 
-impl<S: Subscriber> Layer<S> for Warnings {
+/// The global subscriber's layer: WARN events to the capture of the emitting thread.
+struct ThreadCapture;
+
+impl<S: Subscriber> Layer<S> for ThreadCapture {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        if *event.metadata().level() == Level::WARN {
-            let mut fields = Fields::new();
-            event.record(&mut Collect(&mut fields));
-            self.0.lock().unwrap().push(fields);
+        if *event.metadata().level() != Level::WARN {
+            return;
         }
+        CAPTURING.with(|capturing| {
+            if let Some(warnings) = capturing.borrow().as_ref() {
+                let mut fields = Fields::new();
+                event.record(&mut Collect(&mut fields));
+                warnings.0.lock().unwrap().push(fields);
+            }
+        });
     }
 }
 
