@@ -83,6 +83,13 @@ impl Dirty {
     }
 }
 
+/// What [`LaneGuard::push`] did.
+pub(super) struct Pushed {
+    pub(super) ticket: Ticket,
+    /// Whether the lane was empty before: the push that marked it dirty.
+    pub(super) first: bool,
+}
+
 /// A key's lane, locked: the key's writes are serialized while it is held.
 #[derive(Debug)]
 pub(crate) struct LaneGuard<'a> {
@@ -103,16 +110,16 @@ impl LaneGuard<'_> {
         record: &WalRecord<'_>,
         dirty: &Dirty,
         round: &AtomicU64,
-    ) -> Ticket {
-        let was_empty = self.buffer.count == 0;
+    ) -> Pushed {
+        let first = self.buffer.count == 0;
         record.encode_unsealed_frame(&mut self.buffer.records);
         self.buffer.count += 1;
-        if was_empty {
+        if first {
             dirty.mark(self.index);
         }
         let ticket = round.load(Ordering::SeqCst);
         self.buffer.last_ticket = ticket;
-        ticket
+        Pushed { ticket, first }
     }
 
     /// The ticket of the last record appended to this lane, if any: the state of the key was

@@ -250,16 +250,15 @@ impl Wal {
         if self.shared.failed.load(Ordering::Acquire) {
             return Err(read_only(&self.failure().unwrap_or_default()));
         }
-        let was_empty = lane.buffered() == 0;
-        let ticket = lane.push(record, &self.shared.dirty, &self.shared.round);
+        let pushed = lane.push(record, &self.shared.dirty, &self.shared.round);
         if self.shared.policy == FsyncPolicy::Always {
             self.shared.appended.fetch_add(1, Ordering::Relaxed);
-        } else if (was_empty && self.shared.sleeping.load(Ordering::SeqCst))
+        } else if (pushed.first && self.shared.sleeping.load(Ordering::SeqCst))
             || lane.buffered() >= EAGER_FLUSH_BYTES
         {
             self.shared.notify();
         }
-        Ok(ticket)
+        Ok(pushed.ticket)
     }
 
     /// Waits until the records of `ticket` are durable as the policy promises: on disk under
