@@ -1,20 +1,22 @@
 //! `cargo xtask bench idempotency`: what the layer adds to an axum route, beside axum-idempotent.
 //!
-//! Four systems serve one axum `POST /orders` route in this process: the bare router, the router
-//! under a no-op layer (what `Router::layer` itself costs), the router under `IdempotencyLayer`
-//! (on cache-core's in-memory store), and the router under axum-idempotent 0.6 with the ruts
-//! session layer (moka store) and cookie layer it needs. Each
-//! serves three workloads with a 1 KiB JSON body: a first execution (a fresh key per request), a
-//! replay (one key, already recorded) and a request without a key. Requests are built before the
-//! clock starts; each is sent through `oneshot` and its response body read to the end.
+//! Five systems serve one axum `POST /orders` route in this process: the bare router; the router
+//! under a no-op layer (what `Router::layer` itself costs); `IdempotencyLayer` (on cache-core's
+//! in-memory store) under `Router::layer`, and again wrapped around the whole router as a tower
+//! layer, which spares axum's per-route boxing; and the router under axum-idempotent 0.6 with the
+//! ruts session layer (moka store) and cookie layer it needs. Each serves three workloads with a
+//! 1 KiB JSON body: a first execution (a fresh key per request), a replay (one key, already
+//! recorded) and a request without a key. Requests are built before the clock starts; each is sent
+//! through `oneshot` and its response body read to the end.
 //!
 //! The systems take turns: each round serves one batch on every system, so drift on a shared
 //! machine hits them alike. The table and `idempotency.json` report the median over the rounds of
 //! the time per request, and of the time each layer adds over the bare router in the same round.
-//! `BENCH_QUICK=1` shrinks the run to seconds. `BENCH_ONLY=<workload>/<system>` (a substring of
-//! e.g. `replay (1 KiB)/idempotency-layer`) serves only the matching pairs, every other one being
-//! set up alike but left idle, so that an instruction count (`valgrind --tool=callgrind`) of one
-//! run minus that of the bare router's run is what the layer costs.
+//! `BENCH_QUICK=1` shrinks the run to seconds. `BENCH_ONLY=<workload>/<system>` (a whole pair,
+//! e.g. `replay (1 KiB)/idempotency-layer`, or else a substring of pairs) serves only the matching
+//! pairs, every other one being set up alike but left idle, so that an instruction count
+//! (`valgrind --tool=callgrind`) of one run minus that of the bare router's run is what the layer
+//! costs.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -34,12 +36,12 @@ use bytes::Bytes;
 use cache_core::{ShardedCache, Store};
 use error_mapping::ProblemError;
 use http_body_util::BodyExt;
-use idempotency_layer::IdempotencyLayer;
+use idempotency_layer::{Idempotency, IdempotencyLayer};
 use ruts::store::Ttl;
 use ruts::store::moka::MokaStore;
 use ruts::{CookieOptions, Session, SessionLayer};
 use serde::Serialize;
-use tower::{Service, ServiceBuilder, ServiceExt};
+use tower::{Layer, Service, ServiceExt};
 use tower_cookies::CookieManagerLayer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,14 +49,16 @@ enum System {
     Bare,
     NoOpLayer,
     IdempotencyLayer,
+    AroundRouter,
     AxumIdempotent,
 }
 
 impl System {
-    const ALL: [System; 4] = [
+    const ALL: [System; 5] = [
         System::Bare,
         System::NoOpLayer,
         System::IdempotencyLayer,
+        System::AroundRouter,
         System::AxumIdempotent,
     ];
 
@@ -63,6 +67,7 @@ impl System {
             System::Bare => "axum (bare)",
             System::NoOpLayer => "axum + no-op layer",
             System::IdempotencyLayer => "idempotency-layer",
+            System::AroundRouter => "idempotency-layer (around the router)",
             System::AxumIdempotent => "axum-idempotent",
         }
     }
@@ -118,29 +123,32 @@ async fn login(session: Session<MokaStore>) -> &'static str {
     "ok"
 }
 
+/// The idempotency layer on cache-core's in-memory store.
+fn idempotency() -> IdempotencyLayer {
+    let store: Arc<dyn Store> = Arc::new(
+        ShardedCache::<Bytes, Bytes>::builder()
+            .max_capacity(1_000_000)
+            .build_store(),
+    );
+    IdempotencyLayer::builder(store)
+        .build()
+        .expect("valid config")
+}
+
 /// The router of `system`, finalized with `with_state(())` as `axum::serve` and
 /// `into_make_service` do once per connection (otherwise axum would build the route, and apply
 /// every layer, again on each request).
 fn router(system: System) -> Router {
     let routes = Router::new().route("/orders", post(create_order));
     let router = match system {
-        System::Bare => routes,
+        System::Bare | System::AroundRouter => routes,
         // What `Router::layer` costs by itself: any layer pays it.
         System::NoOpLayer => routes.layer(tower::layer::util::Identity::new()),
         System::IdempotencyLayer => {
-            let store: Arc<dyn Store> = Arc::new(
-                ShardedCache::<Bytes, Bytes>::builder()
-                    .max_capacity(1_000_000)
-                    .build_store(),
-            );
-            let layer = IdempotencyLayer::builder(store)
-                .build()
-                .expect("valid config");
-            // Rejections are errors; axum wants responses: the smallest adapter that renders them.
-            let stack = ServiceBuilder::new()
-                .layer(tower::layer::layer_fn(Render))
-                .layer(layer);
-            routes.layer(stack)
+            let layer = idempotency();
+            routes.layer(tower::layer::layer_fn(move |route| {
+                Render(layer.layer(route))
+            }))
         }
         System::AxumIdempotent => {
             let store = Arc::new(MokaStore::builder().build());
@@ -161,10 +169,35 @@ fn router(system: System) -> Router {
     router.with_state(())
 }
 
+/// What serves the requests of one system: a router, or a router inside the idempotency layer.
+#[derive(Clone)]
+enum Served {
+    Router(Router),
+    Wrapped(Render<Idempotency<Router>>),
+}
+
+impl Served {
+    fn new(system: System) -> Self {
+        let router = router(system);
+        match system {
+            System::AroundRouter => Served::Wrapped(Render(idempotency().layer(router))),
+            _ => Served::Router(router),
+        }
+    }
+
+    async fn serve(&self, request: Request<Body>) -> axum::response::Response {
+        let response = match self {
+            Served::Router(router) => router.clone().oneshot(request).await,
+            Served::Wrapped(service) => service.clone().oneshot(request).await,
+        };
+        response.unwrap_or_else(|never| match never {})
+    }
+}
+
 /// The session cookie a client of axum-idempotent holds (its responses are kept per session).
-async fn session_cookie(router: &Router) -> HeaderValue {
+async fn session_cookie(served: &Served) -> HeaderValue {
     let request = Request::post("/login").body(Body::empty()).unwrap();
-    let response = router.clone().oneshot(request).await.unwrap();
+    let response = served.serve(request).await;
     let cookie = response
         .headers()
         .get_all("set-cookie")
@@ -203,7 +236,7 @@ fn requests(
 /// One system ready to serve one workload: its router, and the requests of every round, built
 /// before the clock starts.
 struct Bench {
-    router: Router,
+    served: Served,
     batches: Vec<Vec<Request<Body>>>,
 }
 
@@ -215,14 +248,14 @@ impl Bench {
         batch: usize,
         body: &Bytes,
     ) -> Self {
-        let router = router(system);
+        let served = Served::new(system);
         let cookie = match system {
-            System::AxumIdempotent => Some(session_cookie(&router).await),
+            System::AxumIdempotent => Some(session_cookie(&served).await),
             _ => None,
         };
         let mut all = requests(workload, rounds * batch + 1, body, cookie.as_ref());
         let warm_up = all.pop().expect("one request more than the rounds need");
-        let warmed = router.clone().oneshot(warm_up).await.unwrap();
+        let warmed = served.serve(warm_up).await;
         assert_eq!(warmed.status(), StatusCode::CREATED);
         warmed.into_body().collect().await.unwrap();
         let mut batches = Vec::with_capacity(rounds);
@@ -230,7 +263,7 @@ impl Bench {
             let rest = all.split_off(batch);
             batches.push(std::mem::replace(&mut all, rest));
         }
-        Self { router, batches }
+        Self { served, batches }
     }
 
     /// Serves the next batch; nanoseconds per request.
@@ -239,7 +272,7 @@ impl Bench {
         let count = batch.len();
         let start = Instant::now();
         for request in batch {
-            let response = self.router.clone().oneshot(request).await.unwrap();
+            let response = self.served.serve(request).await;
             debug_assert_eq!(response.status(), StatusCode::CREATED);
             std::hint::black_box(response.into_body().collect().await.unwrap());
         }
@@ -252,7 +285,8 @@ fn median(samples: &mut [f64]) -> f64 {
     samples[samples.len() / 2]
 }
 
-/// Renders the layer's errors as responses, as error-mapping does, without its other work.
+/// Renders the layer's errors as the responses axum wants, as error-mapping does, without its
+/// other work: the smallest adapter an axum user needs.
 #[derive(Debug, Clone)]
 struct Render<S>(S);
 
@@ -316,9 +350,18 @@ fn main() {
         .unwrap();
 
     let only = std::env::var("BENCH_ONLY").ok();
+    let pair =
+        |workload: Workload, system: System| format!("{}/{}", workload.name(), system.name());
+    let exact = Workload::ALL.into_iter().any(|workload| {
+        System::ALL
+            .into_iter()
+            .any(|system| only.as_deref() == Some(pair(workload, system).as_str()))
+    });
     let selected = |workload: Workload, system: System| {
-        only.as_deref()
-            .is_none_or(|only| format!("{}/{}", workload.name(), system.name()).contains(only))
+        only.as_deref().is_none_or(|only| match exact {
+            true => pair(workload, system) == only,
+            false => pair(workload, system).contains(only),
+        })
     };
     let mut rows = Vec::new();
     for workload in Workload::ALL {
@@ -332,9 +375,9 @@ fn main() {
             .into_iter()
             .map(|system| runtime.block_on(Bench::new(system, workload, rounds, batch, &body)))
             .collect();
-        let mut samples = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
-        let mut added = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
-        let mut over_no_op = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+        let mut samples: [Vec<f64>; System::ALL.len()] = Default::default();
+        let mut added: [Vec<f64>; System::ALL.len()] = Default::default();
+        let mut over_no_op: [Vec<f64>; System::ALL.len()] = Default::default();
         for _ in 0..rounds {
             let ns: Vec<f64> = benches
                 .iter_mut()
@@ -352,13 +395,15 @@ fn main() {
         }
         for (i, system) in System::ALL.into_iter().enumerate() {
             let layered = system != System::Bare;
-            let full_layer = layered && system != System::NoOpLayer;
+            // Only the systems under `Router::layer` pay what the no-op layer measures.
+            let under_router_layer =
+                matches!(system, System::IdempotencyLayer | System::AxumIdempotent);
             rows.push(Row {
                 workload: workload.name(),
                 system: system.name(),
                 ns_per_request: median(&mut samples[i]),
                 added_ns_per_request: layered.then(|| median(&mut added[i])),
-                added_over_no_op_layer_ns: full_layer.then(|| median(&mut over_no_op[i])),
+                added_over_no_op_layer_ns: under_router_layer.then(|| median(&mut over_no_op[i])),
                 requests: rounds * batch,
                 rounds,
             });
@@ -370,7 +415,7 @@ fn main() {
 
 fn print_table(rows: &[Row]) {
     println!(
-        "\n{:<26} {:<20} {:>11} {:>10} {:>13} {:>13}",
+        "\n{:<26} {:<38} {:>11} {:>10} {:>13} {:>13}",
         "workload", "system", "ns/request", "added ns", "over no-op ns", "peer/this"
     );
     let show = |value: Option<f64>| value.map_or(String::from("-"), |v| format!("{v:.0}"));
@@ -379,13 +424,15 @@ fn print_table(rows: &[Row]) {
             .iter()
             .find(|r| r.workload == row.workload && r.system == System::AxumIdempotent.name())
             .and_then(|r| r.added_ns_per_request);
-        let ours = row.system == System::IdempotencyLayer.name();
+        let ours = [System::IdempotencyLayer, System::AroundRouter]
+            .iter()
+            .any(|system| row.system == system.name());
         let ratio = match (ours, peer, row.added_ns_per_request) {
             (true, Some(peer), Some(this)) if this > 0.0 => format!("{:.1}x", peer / this),
             _ => String::from("-"),
         };
         println!(
-            "{:<26} {:<20} {:>11.0} {:>10} {:>13} {:>13}",
+            "{:<26} {:<38} {:>11.0} {:>10} {:>13} {:>13}",
             row.workload,
             row.system,
             row.ns_per_request,

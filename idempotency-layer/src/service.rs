@@ -90,11 +90,14 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let shared = &self.shared;
+        // A request the layer does not cover passes, with or without a key, and so does one
+        // without a key where none is required: that costs a method check (and for a covered
+        // method the header lookup) and a forward, with no span and no box.
+        if !shared.covers_method(request.method()) {
+            return self.pass_through(request);
+        }
         let (parts, body) = request.into_parts();
         let key = shared.settings.key.extract(&parts.headers);
-        // A request without a key where none is required passes, and so does one the layer does
-        // not cover, with or without a key: it costs the header lookup and a forward, with no
-        // span and no box.
         let keyless = !shared.settings.require_key && matches!(key, Ok(None));
         if keyless || !shared.covers(&parts) {
             return self.pass_through(Request::from_parts(parts, body));

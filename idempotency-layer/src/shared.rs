@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cache_core::Store;
+use http::Method;
 use http::request::Parts;
 
 use crate::budget::Budget;
@@ -46,9 +47,14 @@ impl Shared {
         }
     }
 
-    /// True when the request gets idempotency semantics (its key is then read).
+    /// False when a request with this method never gets idempotency semantics.
+    pub(crate) fn covers_method(&self, method: &Method) -> bool {
+        self.settings.methods.contains(method)
+    }
+
+    /// True when a request whose method is covered gets idempotency semantics.
     pub(crate) fn covers(&self, parts: &Parts) -> bool {
-        self.settings.methods.contains(&parts.method) && self.predicate.applies(parts)
+        self.predicate.applies(parts)
     }
 
     /// A fencing token no other claim of this or any other replica carries.
