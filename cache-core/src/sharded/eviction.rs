@@ -112,8 +112,7 @@ where
             }
         } else if frequency > 0 {
             entry.set_frequency(frequency - 1);
-            self.main.unlink(&mut self.slab, index);
-            self.main.push_back(&mut self.slab, index);
+            self.main.rotate(&self.slab);
         } else {
             self.ghost.remember(hash);
             self.remove_index(index, RemovalCause::Size, ctx, out);

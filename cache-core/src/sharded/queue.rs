@@ -1,14 +1,17 @@
-//! An intrusive FIFO threaded through the slab: O(1) push and unlink, no allocation.
+//! An intrusive FIFO threaded through the slab: O(1) push, unlink and rotation, no allocation.
 
 use super::entry::{NIL, QueueId};
 use super::slab::Slab;
 
-/// A doubly linked FIFO of slab indexes, with the total weight of its entries.
+/// A circular doubly linked FIFO of slab indexes, with the total weight of its entries.
+///
+/// Being a ring, with the tail just before the head, lets [`Fifo::rotate`] send the oldest entry
+/// to the back by moving the head alone: the main queue gives every entry read since its last
+/// turn another round that way, without touching its neighbours.
 #[derive(Debug)]
 pub(crate) struct Fifo {
     id: QueueId,
     head: u32,
-    tail: u32,
     pub(crate) weight: u64,
 }
 
@@ -17,7 +20,6 @@ impl Fifo {
         Self {
             id,
             head: NIL,
-            tail: NIL,
             weight: 0,
         }
     }
@@ -32,18 +34,28 @@ impl Fifo {
     }
 
     pub(crate) fn push_back<K, V>(&mut self, slab: &mut Slab<K, V>, index: u32) {
-        let tail = self.tail;
+        let head = self.head;
         let entry = slab.get_mut(index);
         entry.queue = self.id;
-        entry.prev = tail;
-        entry.next = NIL;
         self.weight += entry.weight;
-        if tail == NIL {
+        if head == NIL {
+            entry.prev = index;
+            entry.next = index;
             self.head = index;
-        } else {
-            slab.get_mut(tail).next = index;
+            return;
         }
-        self.tail = index;
+        let tail = std::mem::replace(&mut slab.get_mut(head).prev, index);
+        let entry = slab.get_mut(index);
+        entry.prev = tail;
+        entry.next = head;
+        slab.get_mut(tail).next = index;
+    }
+
+    /// Sends the oldest entry to the back.
+    pub(crate) fn rotate<K, V>(&mut self, slab: &Slab<K, V>) {
+        if self.head != NIL {
+            self.head = slab.get(self.head).next;
+        }
     }
 
     pub(crate) fn unlink<K, V>(&mut self, slab: &mut Slab<K, V>, index: u32) {
@@ -53,13 +65,14 @@ impl Fifo {
         entry.prev = NIL;
         entry.next = NIL;
         self.weight -= entry.weight;
-        match prev {
-            NIL => self.head = next,
-            prev => slab.get_mut(prev).next = next,
+        if next == index {
+            self.head = NIL;
+            return;
         }
-        match next {
-            NIL => self.tail = prev,
-            next => slab.get_mut(next).prev = prev,
+        slab.get_mut(prev).next = next;
+        slab.get_mut(next).prev = prev;
+        if self.head == index {
+            self.head = next;
         }
     }
 
@@ -100,5 +113,39 @@ mod tests {
         assert!(fifo.is_empty());
         assert_eq!(fifo.weight, 0);
         assert_eq!(slab.get(idx[2]).queue, QueueId::Main);
+    }
+
+    /// The indexes from front to back, walking the ring once.
+    fn order(fifo: &Fifo, slab: &Slab<u32, ()>) -> Vec<u32> {
+        let Some(head) = fifo.front() else {
+            return Vec::new();
+        };
+        let mut order = vec![head];
+        let mut at = slab.get(head).next;
+        while at != head {
+            assert_eq!(slab.get(slab.get(at).prev).next, at, "links agree");
+            order.push(at);
+            at = slab.get(at).next;
+        }
+        order
+    }
+
+    #[test]
+    fn rotation_sends_the_front_to_the_back() {
+        let (mut slab, idx) = slab_of(4);
+        let mut fifo = Fifo::new(QueueId::Main);
+        fifo.rotate(&slab);
+        assert!(fifo.is_empty());
+        for &i in &idx[..3] {
+            fifo.push_back(&mut slab, i);
+        }
+        fifo.rotate(&slab);
+        assert_eq!(order(&fifo, &slab), [idx[1], idx[2], idx[0]]);
+        fifo.push_back(&mut slab, idx[3]);
+        assert_eq!(order(&fifo, &slab), [idx[1], idx[2], idx[0], idx[3]]);
+        fifo.unlink(&mut slab, idx[1]);
+        fifo.rotate(&slab);
+        assert_eq!(order(&fifo, &slab), [idx[0], idx[3], idx[2]]);
+        assert_eq!(fifo.weight, 3);
     }
 }
