@@ -57,12 +57,12 @@ where
         let mut reservation = shared.budget.reservation();
         let bytes = match read_request(body, settings.max_request_body, &mut reservation).await {
             Ok(bytes) => bytes,
-            Err(rejection) => return reject(&span, rejection),
+            Err(rejection) => return reject(&shared, &span, rejection),
         };
         let fingerprint = settings.fingerprint.fingerprint(&parts, &bytes);
         let cached = shared.local.as_ref().and_then(|local| local.get(&key));
         if let Some(completed) = cached.filter(|c| c.fingerprint == fingerprint) {
-            Outcome::Replayed.record(&span);
+            Outcome::Replayed.record(&span, &shared.outcomes);
             return Ok(replay(Completed::clone(&completed)));
         }
         let claim_record = Record::InFlight {
@@ -93,10 +93,10 @@ where
                     metrics::counter!("idempotency.store.errors", "op" => "claim").increment(1);
                     if !settings.fail_open {
                         tracing::error!(%error, "idempotency store failed: refusing the request");
-                        return reject(&span, Rejection::StoreUnavailable);
+                        return reject(&shared, &span, Rejection::StoreUnavailable);
                     }
                     tracing::error!(%error, "idempotency store failed: running the handler unprotected");
-                    Outcome::FailOpen.record(&span);
+                    Outcome::FailOpen.record(&span, &shared.outcomes);
                     let request = Request::from_parts(parts, ReqBody::from_bytes(bytes));
                     // Boxed, like the execution below, to keep this future small.
                     let response = Box::pin(inner.call(request)).await.map_err(Into::into)?;
@@ -108,7 +108,7 @@ where
             }
         }
 
-        Outcome::Executed.record(&span);
+        Outcome::Executed.record(&span, &shared.outcomes);
         // Boxed apart, so that a replay or a refusal allocates only this small future; built in a
         // block so that what it moves does not stay in this future's state.
         let execution = {
@@ -137,16 +137,16 @@ fn answer_existing<B>(
         Ok(record) => record,
         Err(error) => {
             tracing::error!(%error, "unreadable idempotency record: refusing the request");
-            return Some(reject(span, Rejection::UnreadableRecord(error)));
+            return Some(reject(shared, span, Rejection::UnreadableRecord(error)));
         }
     };
     if record.fingerprint() != fingerprint {
-        Outcome::Mismatch.record(span);
+        Outcome::Mismatch.record(span, &shared.outcomes);
         return Some(Err(Rejection::FingerprintMismatch.into_box_error()));
     }
     Some(match record {
         Record::Completed(completed) => {
-            Outcome::Replayed.record(span);
+            Outcome::Replayed.record(span, &shared.outcomes);
             Ok(match &shared.local {
                 Some(local) => {
                     let response = replay(completed.clone());
@@ -156,19 +156,19 @@ fn answer_existing<B>(
                 None => replay(completed),
             })
         }
-        Record::Tombstone { status, .. } => reject(span, Rejection::NotRecorded { status }),
+        Record::Tombstone { status, .. } => reject(shared, span, Rejection::NotRecorded { status }),
         Record::InFlight { .. } => {
             if deadline.is_some_and(|deadline| Instant::now() < deadline) {
                 return None;
             }
-            Outcome::Conflict.record(span);
+            Outcome::Conflict.record(span, &shared.outcomes);
             let retry_after = shared.settings.in_flight.retry_after();
             Err(Rejection::InFlight { retry_after }.into_box_error())
         }
     })
 }
 
-fn reject<B>(span: &Span, rejection: Rejection) -> Answer<B> {
-    Outcome::Rejected.record(span);
+fn reject<B>(shared: &Shared, span: &Span, rejection: Rejection) -> Answer<B> {
+    Outcome::Rejected.record(span, &shared.outcomes);
     Err(rejection.into_box_error())
 }

@@ -90,9 +90,10 @@
 //! Every request the layer handles gets an `idempotency` span (debug level) whose `outcome` is one
 //! of `executed`, `replayed`, `conflict`, `mismatch`, `rejected` or `fail-open`; a request it
 //! passes through gets no span, to cost no more than a header lookup. Every outcome, `pass-through`
-//! included, is counted by the `idempotency.requests` counter (label `outcome`). Store failures count in
-//! `idempotency.store.errors` (label `op`); claims lost to an expired lease in
-//! `idempotency.claims.lost` (label `when`).
+//! included, is counted by the `idempotency.requests` counter (label `outcome`). Store failures
+//! count in `idempotency.store.errors` (label `op`); claims lost to an expired lease in
+//! `idempotency.claims.lost` (label `when`). Each layer registers its outcome counters once, on
+//! their first use, so the `metrics` recorder must be installed before the first request.
 
 #![forbid(unsafe_code)]
 

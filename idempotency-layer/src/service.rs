@@ -42,7 +42,7 @@ impl<S> Idempotency<S> {
     where
         S: Service<Request<R>>,
     {
-        Outcome::PassThrough.count();
+        self.shared.outcomes.count(Outcome::PassThrough);
         ResponseFuture::pass_through(self.inner.call(request))
     }
 
@@ -107,9 +107,9 @@ where
             Ok(Some(key)) => key,
             Ok(None) => {
                 let header = shared.settings.key.header.clone();
-                return reject(&span, KeyError::Missing { header });
+                return reject(shared, &span, KeyError::Missing { header });
             }
-            Err(error) => return reject(&span, error),
+            Err(error) => return reject(shared, &span, error),
         };
         let principal = shared.principal.principal(&parts);
         let key = stored_key(
@@ -128,8 +128,8 @@ where
     }
 }
 
-fn reject<F, B>(span: &tracing::Span, error: KeyError) -> ResponseFuture<F, B> {
-    Outcome::Rejected.record(span);
+fn reject<F, B>(shared: &Shared, span: &tracing::Span, error: KeyError) -> ResponseFuture<F, B> {
+    Outcome::Rejected.record(span, &shared.outcomes);
     tracing::debug!(parent: span, %error, "idempotency key refused");
     ResponseFuture::rejected(Rejection::Key(error))
 }

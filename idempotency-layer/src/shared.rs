@@ -12,6 +12,7 @@ use http::request::Parts;
 use crate::budget::Budget;
 use crate::hooks::{PrincipalHook, ReplaySanitizer, RequestPredicate};
 use crate::local::LocalCache;
+use crate::outcome::OutcomeCounters;
 use crate::settings::Settings;
 
 /// The state behind an [`IdempotencyLayer`](crate::IdempotencyLayer) and its services.
@@ -23,6 +24,7 @@ pub(crate) struct Shared {
     pub(crate) sanitizer: Box<dyn ReplaySanitizer>,
     pub(crate) budget: Arc<Budget>,
     pub(crate) local: Option<LocalCache>,
+    pub(crate) outcomes: OutcomeCounters,
     tokens: Tokens,
 }
 
@@ -43,6 +45,7 @@ impl Shared {
             predicate,
             sanitizer,
             local,
+            outcomes: OutcomeCounters::default(),
             tokens: Tokens::new(),
         }
     }
