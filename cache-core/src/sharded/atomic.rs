@@ -5,9 +5,10 @@ use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
 
+use super::instrument::Op;
 use super::shard::Full;
 use super::write::Lifetime;
-use super::{CapacityExceeded, ShardedCache, instrument};
+use super::{CapacityExceeded, ShardedCache};
 
 impl<K, V, S> ShardedCache<K, V, S>
 where
@@ -61,7 +62,10 @@ where
         V: PartialEq<E>,
         E: ?Sized,
     {
-        let _timer = instrument::OperationTimer::start("compare_and_remove", &*self.inner.clock);
+        let _timer = self
+            .inner
+            .instruments
+            .time(Op::CompareAndRemove, &*self.inner.clock);
         let hash = self.hash(key);
         let ctx = self.context();
         self.locked(self.shard_index(hash), &ctx, |shard, ctx, out| {
@@ -76,7 +80,10 @@ where
         value: V,
         lifetime: Lifetime,
     ) -> Result<Option<V>, CapacityExceeded> {
-        let _timer = instrument::OperationTimer::start("insert_if_absent", &*self.inner.clock);
+        let _timer = self
+            .inner
+            .instruments
+            .time(Op::InsertIfAbsent, &*self.inner.clock);
         let hash = self.hash(&key);
         let ctx = self.context();
         let weight = self.weigh(&key, &value);
@@ -106,7 +113,10 @@ where
         V: PartialEq<E>,
         E: ?Sized,
     {
-        let _timer = instrument::OperationTimer::start("compare_and_set", &*self.inner.clock);
+        let _timer = self
+            .inner
+            .instruments
+            .time(Op::CompareAndSet, &*self.inner.clock);
         let hash = self.hash(key);
         let ctx = self.context();
         let expires_at = self.deadline(lifetime, &ctx.now);

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::entry::NEVER;
 use super::hot::HotShardMonitor;
+use super::instrument::Instruments;
 use super::listener::{Listener, RemovalCause};
 use super::loader::Loaders;
 use super::shard::Shard;
@@ -287,6 +288,7 @@ where
                     duration_nanos(self.hot_shard_warning_interval),
                     shards,
                 ),
+                instruments: Instruments::default(),
             }),
         }
     }

@@ -1,7 +1,17 @@
 //! `metrics` instrumentation (feature `metrics`): operation and lock-wait durations, entries,
 //! approximate memory and evictions, labelled `store = "sharded"`. Without the feature every
 //! function here compiles to nothing.
+//!
+//! Each cache registers its handles once, on their first use, and keeps them in its
+//! [`Instruments`]: registering looks the key up in the recorder's registry. Registering on every
+//! call made a `get` cost 1,900 instructions with the Prometheus exporter installed, against 470
+//! with the handles kept (callgrind, 100,000 hits).
 
+#[cfg(feature = "metrics")]
+use std::sync::OnceLock;
+
+#[cfg(feature = "metrics")]
+use metrics::{Counter, Gauge, Histogram};
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::stats::RemovalCounts;
@@ -10,44 +20,179 @@ use crate::Clock;
 #[cfg(feature = "metrics")]
 const STORE: &str = "sharded";
 
-/// Takes the read lock, recording how long it waited when it had to.
+/// A public operation, timed as `cache.operation.duration` with its name as the `op` label.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Op {
+    Get,
+    Insert,
+    Remove,
+    InsertIfAbsent,
+    CompareAndSet,
+    CompareAndRemove,
+}
+
+impl Op {
+    #[cfg(feature = "metrics")]
+    const COUNT: usize = 6;
+
+    #[cfg(feature = "metrics")]
+    fn register(self) -> Histogram {
+        let name = "cache.operation.duration";
+        match self {
+            Op::Get => metrics::histogram!(name, "store" => STORE, "op" => "get"),
+            Op::Insert => metrics::histogram!(name, "store" => STORE, "op" => "insert"),
+            Op::Remove => metrics::histogram!(name, "store" => STORE, "op" => "remove"),
+            Op::InsertIfAbsent => {
+                metrics::histogram!(name, "store" => STORE, "op" => "insert_if_absent")
+            }
+            Op::CompareAndSet => {
+                metrics::histogram!(name, "store" => STORE, "op" => "compare_and_set")
+            }
+            Op::CompareAndRemove => {
+                metrics::histogram!(name, "store" => STORE, "op" => "compare_and_remove")
+            }
+        }
+    }
+}
+
+/// One cache's metric handles, each registered with the installed recorder on its first use.
+#[derive(Debug, Default)]
+pub(crate) struct Instruments {
+    #[cfg(feature = "metrics")]
+    operations: [OnceLock<Histogram>; Op::COUNT],
+    #[cfg(feature = "metrics")]
+    lock_wait: OnceLock<Histogram>,
+    #[cfg(feature = "metrics")]
+    entries: OnceLock<Gauge>,
+    #[cfg(feature = "metrics")]
+    memory: OnceLock<Gauge>,
+    /// By cause: expired, size, replaced, removed.
+    #[cfg(feature = "metrics")]
+    evictions: [OnceLock<Counter>; 4],
+}
+
+impl Instruments {
+    /// Starts timing `op`; the duration is recorded when the timer is dropped.
+    #[inline]
+    pub(crate) fn time<'a>(&'a self, op: Op, clock: &'a dyn Clock) -> OperationTimer<'a> {
+        #[cfg(feature = "metrics")]
+        {
+            OperationTimer {
+                histogram: self.operations[op as usize].get_or_init(|| op.register()),
+                start: clock.now(),
+                clock,
+            }
+        }
+        #[cfg(not(feature = "metrics"))]
+        {
+            let _ = (op, clock);
+            OperationTimer {
+                lifetime: std::marker::PhantomData,
+            }
+        }
+    }
+
+    /// Takes the read lock, recording how long it waited when it had to.
+    #[inline]
+    pub(crate) fn read<'a, T>(
+        &self,
+        lock: &'a RwLock<T>,
+        clock: &dyn Clock,
+    ) -> RwLockReadGuard<'a, T> {
+        #[cfg(feature = "metrics")]
+        {
+            lock.try_read().unwrap_or_else(|| {
+                let start = clock.now();
+                let guard = lock.read();
+                self.lock_waited(start, clock);
+                guard
+            })
+        }
+        #[cfg(not(feature = "metrics"))]
+        {
+            let _ = clock;
+            lock.read()
+        }
+    }
+
+    /// Takes the write lock, recording how long it waited when it had to.
+    #[inline]
+    pub(crate) fn write<'a, T>(
+        &self,
+        lock: &'a RwLock<T>,
+        clock: &dyn Clock,
+    ) -> RwLockWriteGuard<'a, T> {
+        #[cfg(feature = "metrics")]
+        {
+            lock.try_write().unwrap_or_else(|| {
+                let start = clock.now();
+                let guard = lock.write();
+                self.lock_waited(start, clock);
+                guard
+            })
+        }
+        #[cfg(not(feature = "metrics"))]
+        {
+            let _ = clock;
+            lock.write()
+        }
+    }
+
+    #[cfg(feature = "metrics")]
+    fn lock_waited(&self, start: u64, clock: &dyn Clock) {
+        self.lock_wait
+            .get_or_init(|| metrics::histogram!("cache.lock.wait.duration", "store" => STORE))
+            .record(seconds_since(start, clock));
+    }
+
+    /// Records a write's effect: the change in entries and approximate memory, and its removals.
+    #[inline]
+    pub(crate) fn write_effect(
+        &self,
+        entries_delta: i64,
+        bytes_per_entry: usize,
+        removals: &RemovalCounts,
+    ) {
+        #[cfg(feature = "metrics")]
+        {
+            if entries_delta != 0 {
+                let delta = entries_delta as f64;
+                self.entries
+                    .get_or_init(|| metrics::gauge!("cache.entries", "store" => STORE))
+                    .increment(delta);
+                self.memory
+                    .get_or_init(|| metrics::gauge!("cache.memory.bytes", "store" => STORE))
+                    .increment(delta * bytes_per_entry as f64);
+            }
+            let counts = [
+                removals.expired,
+                removals.size,
+                removals.replaced,
+                removals.removed,
+            ];
+            for (cause, count) in counts.into_iter().enumerate() {
+                if count > 0 {
+                    self.evictions[cause]
+                        .get_or_init(|| eviction_counter(cause))
+                        .increment(count);
+                }
+            }
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = (entries_delta, bytes_per_entry, removals);
+    }
+}
+
+/// The `cache.evictions` counter of the cause at `index` in [`Instruments::evictions`].
 #[cfg(feature = "metrics")]
-pub(crate) fn read<'a, T>(lock: &'a RwLock<T>, clock: &dyn Clock) -> RwLockReadGuard<'a, T> {
-    lock.try_read().unwrap_or_else(|| {
-        let start = clock.now();
-        let guard = lock.read();
-        lock_wait(start, clock);
-        guard
-    })
-}
-
-/// Takes the read lock.
-#[cfg(not(feature = "metrics"))]
-pub(crate) fn read<'a, T>(lock: &'a RwLock<T>, _clock: &dyn Clock) -> RwLockReadGuard<'a, T> {
-    lock.read()
-}
-
-/// Takes the write lock, recording how long it waited when it had to.
-#[cfg(feature = "metrics")]
-pub(crate) fn write<'a, T>(lock: &'a RwLock<T>, clock: &dyn Clock) -> RwLockWriteGuard<'a, T> {
-    lock.try_write().unwrap_or_else(|| {
-        let start = clock.now();
-        let guard = lock.write();
-        lock_wait(start, clock);
-        guard
-    })
-}
-
-/// Takes the write lock.
-#[cfg(not(feature = "metrics"))]
-pub(crate) fn write<'a, T>(lock: &'a RwLock<T>, _clock: &dyn Clock) -> RwLockWriteGuard<'a, T> {
-    lock.write()
-}
-
-#[cfg(feature = "metrics")]
-fn lock_wait(start: u64, clock: &dyn Clock) {
-    metrics::histogram!("cache.lock.wait.duration", "store" => STORE)
-        .record(seconds_since(start, clock));
+fn eviction_counter(index: usize) -> Counter {
+    let name = "cache.evictions";
+    match index {
+        0 => metrics::counter!(name, "store" => STORE, "cause" => "expired"),
+        1 => metrics::counter!(name, "store" => STORE, "cause" => "size"),
+        2 => metrics::counter!(name, "store" => STORE, "cause" => "replaced"),
+        _ => metrics::counter!(name, "store" => STORE, "cause" => "removed"),
+    }
 }
 
 #[cfg(feature = "metrics")]
@@ -59,67 +204,20 @@ fn seconds_since(start: u64, clock: &dyn Clock) -> f64 {
 #[derive(Debug)]
 pub(crate) struct OperationTimer<'a> {
     #[cfg(feature = "metrics")]
-    op: &'static str,
+    histogram: &'a Histogram,
     #[cfg(feature = "metrics")]
     start: u64,
     #[cfg(feature = "metrics")]
     clock: &'a dyn Clock,
     #[cfg(not(feature = "metrics"))]
-    clock: std::marker::PhantomData<&'a dyn Clock>,
-}
-
-impl<'a> OperationTimer<'a> {
-    pub(crate) fn start(op: &'static str, clock: &'a dyn Clock) -> Self {
-        #[cfg(feature = "metrics")]
-        {
-            Self {
-                op,
-                start: clock.now(),
-                clock,
-            }
-        }
-        #[cfg(not(feature = "metrics"))]
-        {
-            let _ = (op, clock);
-            Self {
-                clock: std::marker::PhantomData,
-            }
-        }
-    }
+    lifetime: std::marker::PhantomData<&'a ()>,
 }
 
 #[cfg(feature = "metrics")]
 impl Drop for OperationTimer<'_> {
     fn drop(&mut self) {
-        metrics::histogram!("cache.operation.duration", "store" => STORE, "op" => self.op)
-            .record(seconds_since(self.start, self.clock));
+        self.histogram.record(seconds_since(self.start, self.clock));
     }
-}
-
-/// Records a write's effect: the change in entries and approximate memory, and its removals.
-pub(crate) fn write_effect(entries_delta: i64, bytes_per_entry: usize, removals: &RemovalCounts) {
-    #[cfg(feature = "metrics")]
-    {
-        if entries_delta != 0 {
-            let delta = entries_delta as f64;
-            metrics::gauge!("cache.entries", "store" => STORE).increment(delta);
-            metrics::gauge!("cache.memory.bytes", "store" => STORE)
-                .increment(delta * bytes_per_entry as f64);
-        }
-        for (cause, count) in [
-            ("expired", removals.expired),
-            ("size", removals.size),
-            ("replaced", removals.replaced),
-            ("removed", removals.removed),
-        ] {
-            if count > 0 {
-                metrics::counter!("cache.evictions", "store" => STORE, "cause" => cause)
-                    .increment(count);
-            }
-        }
-    }
-    #[cfg(not(feature = "metrics"))]
-    let _ = (entries_delta, bytes_per_entry, removals);
 }
 
 #[cfg(all(test, feature = "metrics"))]

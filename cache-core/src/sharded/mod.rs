@@ -80,6 +80,7 @@ pub(crate) use write::Lifetime;
 use crate::Clock;
 use context::Now;
 use hot::HotShardMonitor;
+use instrument::{Instruments, Op};
 use listener::Listener;
 use loader::Loaders;
 use shard::Shard;
@@ -138,6 +139,7 @@ pub(crate) struct Inner<K, V, S> {
     listener: Option<Listener<K, V>>,
     loaders: Loaders<K, V>,
     monitor: HotShardMonitor,
+    instruments: Instruments,
 }
 
 impl<K, V, S> Clone for ShardedCache<K, V, S> {
@@ -202,11 +204,14 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let _timer = instrument::OperationTimer::start("get", &*self.inner.clock);
+        let _timer = self.inner.instruments.time(Op::Get, &*self.inner.clock);
         let hash = self.hash(key);
         let cell = &self.inner.shards[self.shard_index(hash)];
         let now = Now::new(&*self.inner.clock);
-        let found = instrument::read(&cell.lock, &*self.inner.clock)
+        let found = self
+            .inner
+            .instruments
+            .read(&cell.lock, &*self.inner.clock)
             .get(hash, key, &now, self.inner.time_to_idle)
             .cloned();
         match found {

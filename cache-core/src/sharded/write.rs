@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use super::context::{Budget, Now, WriteContext};
 use super::entry::{Entry, NEVER};
+use super::instrument::Op;
 use super::listener::Removals;
 use super::shard::{Full, Shard};
-use super::{CapacityExceeded, EvictionMode, ShardedCache, instrument};
+use super::{CapacityExceeded, EvictionMode, ShardedCache};
 use crate::duration_nanos;
 
 /// Every 2^12th write of a shard triggers a (rate-limited) hot-shard check.
@@ -81,7 +82,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let _timer = instrument::OperationTimer::start("remove", &*self.inner.clock);
+        let _timer = self.inner.instruments.time(Op::Remove, &*self.inner.clock);
         let hash = self.hash(key);
         let ctx = self.context();
         self.locked(self.shard_index(hash), &ctx, |shard, ctx, out| {
@@ -95,7 +96,7 @@ where
         value: V,
         lifetime: Lifetime,
     ) -> Result<(), CapacityExceeded> {
-        let _timer = instrument::OperationTimer::start("insert", &*self.inner.clock);
+        let _timer = self.inner.instruments.time(Op::Insert, &*self.inner.clock);
         let hash = self.hash(&key);
         let ctx = self.context();
         let weight = self.weigh(&key, &value);
@@ -161,14 +162,18 @@ where
         let cell = &self.inner.shards[index];
         let mut out = Removals::new(self.inner.listener.is_some());
         let (result, writes, entries_delta) = {
-            let mut shard = instrument::write(&cell.lock, &*self.inner.clock);
+            let mut shard = self.inner.instruments.write(&cell.lock, &*self.inner.clock);
             let before = shard.len();
             let result = op(&mut shard, ctx, &mut out);
             shard.counters.removals.add(&out.counts);
             let delta = shard.len() as i64 - before as i64;
             (result, shard.counters.writes, delta)
         };
-        instrument::write_effect(entries_delta, size_of::<Entry<K, V>>() + 8, &out.counts);
+        self.inner.instruments.write_effect(
+            entries_delta,
+            size_of::<Entry<K, V>>() + 8,
+            &out.counts,
+        );
         if let Some(listener) = &self.inner.listener {
             listener.notify(std::mem::take(&mut out.items));
         }
