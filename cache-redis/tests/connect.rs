@@ -1,7 +1,8 @@
 //! Connecting: credentials, databases, the server checks, and what errors may reveal.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Once;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -152,13 +153,17 @@ async fn a_full_server_answers_capacity_exceeded() {
     assert_eq!(store.get(&key).await.unwrap().as_deref(), Some(&value[..]));
 }
 
-/// A `tracing` writer that keeps what it is given.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// What `tracing` wrote on this thread.
+    static LOGS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
-impl Write for Captured {
+/// A `tracing` writer that keeps what each thread is given in that thread's [`LOGS`].
+struct ThreadLogs;
+
+impl Write for ThreadLogs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        LOGS.with(|logs| logs.borrow_mut().extend_from_slice(buf));
         Ok(buf.len())
     }
 
@@ -167,23 +172,31 @@ impl Write for Captured {
     }
 }
 
+/// What `tracing` has written on this thread so far. The subscriber is installed once, globally:
+/// one set for a test's scope makes `tracing` recompute callsite interest when the scope starts
+/// and ends, and a test running beside that can miss its own events.
+fn thread_logs() -> String {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| ThreadLogs)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+    });
+    LOGS.with(|logs| String::from_utf8_lossy(&logs.borrow()).into_owned())
+}
+
 #[tokio::test]
 async fn an_evicting_server_is_warned_about_and_a_safe_one_is_not() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let before = thread_logs();
     let safe = TestRedis::private(&[]).unwrap();
     RedisStore::connect(&safe.config()).await.unwrap();
-    assert!(!String::from_utf8_lossy(&logs.0.lock().unwrap()).contains("WARN"));
+    assert!(!thread_logs()[before.len()..].contains("WARN"));
 
     let evicting = TestRedis::private(&["--maxmemory-policy", "volatile-lru"]).unwrap();
     RedisStore::connect(&evicting.config()).await.unwrap();
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let text = thread_logs()[before.len()..].to_owned();
     assert!(text.contains("WARN"), "{text}");
     assert!(text.contains("volatile-lru"), "{text}");
     assert!(text.contains("noeviction"), "{text}");

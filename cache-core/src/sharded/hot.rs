@@ -74,16 +74,23 @@ impl HotShardMonitor {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
+    use std::cell::Cell;
+    use std::sync::Once;
 
     use tracing::span::{Attributes, Id, Record};
     use tracing::{Event, Level, Metadata, Subscriber};
 
     use super::*;
 
-    /// Counts the warnings emitted while it is the default subscriber.
-    #[derive(Debug, Default)]
-    struct Warnings(AtomicUsize);
+    thread_local! {
+        /// The warnings emitted on this thread.
+        static WARNINGS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Counts each thread's warnings. Installed once, as the global subscriber: a subscriber set
+    /// for one test's scope makes `tracing` recompute callsite interest when the scope starts and
+    /// ends, and a test running beside that can miss its own events.
+    struct Warnings;
 
     impl Subscriber for Warnings {
         fn enabled(&self, _: &Metadata<'_>) -> bool {
@@ -96,23 +103,33 @@ mod tests {
         fn record_follows_from(&self, _: &Id, _: &Id) {}
         fn event(&self, event: &Event<'_>) {
             if *event.metadata().level() == Level::WARN {
-                self.0.fetch_add(1, Ordering::SeqCst);
+                WARNINGS.with(|warnings| warnings.set(warnings.get() + 1));
             }
         }
         fn enter(&self, _: &Id) {}
         fn exit(&self, _: &Id) {}
     }
 
+    /// The warnings `work` emits on this thread.
+    fn warnings_of(work: impl FnOnce()) -> usize {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            tracing::subscriber::set_global_default(Warnings).expect("the only global subscriber");
+        });
+        let before = WARNINGS.with(Cell::get);
+        work();
+        WARNINGS.with(Cell::get) - before
+    }
+
     #[test]
     fn a_hot_shard_is_warned_about_once_per_interval() {
-        let warnings = std::sync::Arc::new(Warnings::default());
         let monitor = HotShardMonitor::new(1_000, 4);
-        tracing::subscriber::with_default(std::sync::Arc::clone(&warnings), || {
+        let warnings = warnings_of(|| {
             monitor.check(0, || vec![10_000, 10, 10, 10]);
             monitor.check(10, || vec![20_000, 20, 20, 20]);
             monitor.check(1_000, || vec![10_100, 1_010, 1_010, 1_010]);
         });
-        assert_eq!(warnings.0.load(Ordering::SeqCst), 1);
+        assert_eq!(warnings, 1);
     }
 
     #[test]
