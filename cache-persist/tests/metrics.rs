@@ -39,7 +39,7 @@ fn every_documented_metric_is_recorded() {
         "wal.fsync.duration",
         "wal.group.size",
     ];
-    let names: BTreeSet<String> = snapshotter
+    let keys: Vec<metrics::Key> = snapshotter
         .snapshot()
         .into_vec()
         .into_iter()
@@ -48,9 +48,15 @@ fn every_documented_metric_is_recorded() {
             key.labels()
                 .any(|label| label.key() == "store" && label.value() == "durable")
         })
-        .map(|key| key.name().to_owned())
         .collect();
+    let names: BTreeSet<&str> = keys.iter().map(metrics::Key::name).collect();
     for name in expected {
         assert!(names.contains(name), "{name} missing from {names:?}");
     }
+    let ops: BTreeSet<&str> = keys
+        .iter()
+        .filter(|key| key.name() == "cache.operation.duration")
+        .flat_map(|key| key.labels().filter(|l| l.key() == "op").map(|l| l.value()))
+        .collect();
+    assert_eq!(ops, BTreeSet::from(["get", "set"]));
 }

@@ -85,6 +85,7 @@ pub(crate) struct Inner {
     retention: Retention,
     snapshotting: Mutex<()>,
     report: RecoveryReport,
+    operations: metrics::Operations,
     _lock: Box<dyn DirLock>,
 }
 
@@ -157,6 +158,7 @@ impl DurableStoreBuilder {
             retention: config.retention,
             snapshotting: Mutex::new(()),
             report,
+            operations: metrics::Operations::new(),
             _lock: lock,
         });
         let periodic = config
