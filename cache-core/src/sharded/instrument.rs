@@ -99,20 +99,7 @@ impl Instruments {
         lock: &'a RwLock<T>,
         clock: &dyn Clock,
     ) -> RwLockReadGuard<'a, T> {
-        #[cfg(feature = "metrics")]
-        {
-            lock.try_read().unwrap_or_else(|| {
-                let start = clock.now();
-                let guard = lock.read();
-                self.lock_waited(start, clock);
-                guard
-            })
-        }
-        #[cfg(not(feature = "metrics"))]
-        {
-            let _ = clock;
-            lock.read()
-        }
+        self.acquire(clock, || lock.try_read(), || lock.read())
     }
 
     /// Takes the write lock, recording how long it waited when it had to.
@@ -122,19 +109,30 @@ impl Instruments {
         lock: &'a RwLock<T>,
         clock: &dyn Clock,
     ) -> RwLockWriteGuard<'a, T> {
+        self.acquire(clock, || lock.try_write(), || lock.write())
+    }
+
+    /// A guard from `try_now` if it gives one, else from `wait`, whose wait is recorded.
+    #[inline]
+    fn acquire<G>(
+        &self,
+        clock: &dyn Clock,
+        try_now: impl FnOnce() -> Option<G>,
+        wait: impl FnOnce() -> G,
+    ) -> G {
         #[cfg(feature = "metrics")]
         {
-            lock.try_write().unwrap_or_else(|| {
+            try_now().unwrap_or_else(|| {
                 let start = clock.now();
-                let guard = lock.write();
+                let guard = wait();
                 self.lock_waited(start, clock);
                 guard
             })
         }
         #[cfg(not(feature = "metrics"))]
         {
-            let _ = clock;
-            lock.write()
+            let _ = (clock, try_now);
+            wait()
         }
     }
 
