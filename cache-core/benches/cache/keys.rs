@@ -56,10 +56,10 @@ impl Zipf {
     }
 }
 
-/// Where the shared traces live: `RESYNC_TRACES_DIR`, else `../shared/traces` beside the
-/// workspace.
+/// Where the shared traces live: `BENCH_TRACES_DIR` (not under `RESYNC_`, the prefix of the
+/// settings read from the environment), else `../shared/traces` beside the workspace.
 pub(crate) fn traces_dir() -> PathBuf {
-    match std::env::var_os("RESYNC_TRACES_DIR") {
+    match std::env::var_os("BENCH_TRACES_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/traces"),
     }
