@@ -39,4 +39,4 @@ pub use sharded::{
     CacheBuilder, CacheEntry, CacheStats, CapacityExceeded, DEFAULT_CAPACITY, EvictionMode,
     RemovalCause, RemovalCounts, ShardStats, ShardedCache,
 };
-pub use store::{Store, StoreFuture};
+pub use store::{Store, StoreFuture, StoreOp};

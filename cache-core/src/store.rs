@@ -141,3 +141,76 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         (**self).compare_and_delete(key, expected)
     }
 }
+
+/// One of the [`Store`] operations, by the name backends give it in the `op` label of their
+/// `cache.operation.duration` metric.
+///
+/// ```
+/// use cache_core::StoreOp;
+///
+/// assert_eq!(StoreOp::InsertIfAbsent.as_str(), "insert_if_absent");
+/// assert_eq!(StoreOp::ALL[StoreOp::Delete.index()], StoreOp::Delete);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoreOp {
+    /// [`Store::get`].
+    Get,
+    /// [`Store::set`].
+    Set,
+    /// [`Store::delete`].
+    Delete,
+    /// [`Store::insert_if_absent`].
+    InsertIfAbsent,
+    /// [`Store::compare_and_set`].
+    CompareAndSet,
+    /// [`Store::compare_and_delete`].
+    CompareAndDelete,
+}
+
+impl StoreOp {
+    /// How many operations there are.
+    pub const COUNT: usize = 6;
+
+    /// Every operation, each at its [`StoreOp::index`].
+    pub const ALL: [StoreOp; StoreOp::COUNT] = [
+        StoreOp::Get,
+        StoreOp::Set,
+        StoreOp::Delete,
+        StoreOp::InsertIfAbsent,
+        StoreOp::CompareAndSet,
+        StoreOp::CompareAndDelete,
+    ];
+
+    /// The method's name: `get`, `set`, `delete`, `insert_if_absent`, `compare_and_set` or
+    /// `compare_and_delete`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreOp::Get => "get",
+            StoreOp::Set => "set",
+            StoreOp::Delete => "delete",
+            StoreOp::InsertIfAbsent => "insert_if_absent",
+            StoreOp::CompareAndSet => "compare_and_set",
+            StoreOp::CompareAndDelete => "compare_and_delete",
+        }
+    }
+
+    /// A position below [`StoreOp::COUNT`], distinct for each operation: an index into a
+    /// per-operation table, such as one of metric handles.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[cfg(test)]
+mod store_op_tests {
+    use super::StoreOp;
+
+    #[test]
+    fn every_operation_sits_at_its_index_under_a_distinct_name() {
+        for (index, op) in StoreOp::ALL.into_iter().enumerate() {
+            assert_eq!(op.index(), index);
+        }
+        let names: std::collections::HashSet<_> = StoreOp::ALL.map(StoreOp::as_str).into();
+        assert_eq!(names.len(), StoreOp::COUNT);
+    }
+}

@@ -1,25 +1,13 @@
 //! Instrumentation through the `metrics` facade (feature `metrics`), labelled `store="durable"`;
 //! without the feature every function here compiles to nothing.
 
-/// A store operation, timed as `cache.operation.duration` with its name as the `op` label.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Op {
-    Get,
-    Set,
-    Delete,
-    InsertIfAbsent,
-    CompareAndSet,
-    CompareAndDelete,
-}
-
 #[cfg(feature = "metrics")]
 mod enabled {
     use std::sync::OnceLock;
     use std::time::Duration;
 
+    use cache_core::StoreOp;
     use metrics::Histogram;
-
-    use super::Op;
 
     const STORE: (&str, &str) = ("store", "durable");
 
@@ -50,7 +38,7 @@ mod enabled {
     /// its first use: registering looks the key up in the recorder's registry, which with the
     /// Prometheus exporter costs more than an in-memory `get` itself.
     #[derive(Debug)]
-    pub(crate) struct Operations([OnceLock<Histogram>; Op::COUNT]);
+    pub(crate) struct Operations([OnceLock<Histogram>; StoreOp::COUNT]);
 
     impl Operations {
         pub(crate) fn new() -> Self {
@@ -58,35 +46,15 @@ mod enabled {
         }
     }
 
-    impl Op {
-        const COUNT: usize = 6;
-
-        fn register(self) -> Histogram {
-            let name = "cache.operation.duration";
-            match self {
-                Op::Get => metrics::histogram!(name, &[STORE, ("op", "get")]),
-                Op::Set => metrics::histogram!(name, &[STORE, ("op", "set")]),
-                Op::Delete => metrics::histogram!(name, &[STORE, ("op", "delete")]),
-                Op::InsertIfAbsent => {
-                    metrics::histogram!(name, &[STORE, ("op", "insert_if_absent")])
-                }
-                Op::CompareAndSet => metrics::histogram!(name, &[STORE, ("op", "compare_and_set")]),
-                Op::CompareAndDelete => {
-                    metrics::histogram!(name, &[STORE, ("op", "compare_and_delete")])
-                }
-            }
-        }
-    }
-
     /// Times one store operation from start to acknowledgement.
     #[derive(Debug)]
     pub(crate) struct OperationTimer {
-        op: Op,
+        op: StoreOp,
         started: std::time::Instant,
     }
 
     impl OperationTimer {
-        pub(crate) fn start(op: Op) -> Self {
+        pub(crate) fn start(op: StoreOp) -> Self {
             Self {
                 op,
                 started: std::time::Instant::now(),
@@ -95,8 +63,11 @@ mod enabled {
 
         /// Records the operation's duration in its histogram among `operations`.
         pub(crate) fn finish(self, operations: &Operations) {
-            operations.0[self.op as usize]
-                .get_or_init(|| self.op.register())
+            let op = self.op.as_str();
+            operations.0[self.op.index()]
+                .get_or_init(|| {
+                    metrics::histogram!("cache.operation.duration", &[STORE, ("op", op)])
+                })
                 .record(self.started.elapsed().as_secs_f64());
         }
     }
@@ -126,7 +97,7 @@ mod enabled {
     pub(crate) struct OperationTimer;
 
     impl OperationTimer {
-        pub(crate) fn start(_: super::Op) -> Self {
+        pub(crate) fn start(_: cache_core::StoreOp) -> Self {
             Self
         }
 

@@ -23,7 +23,7 @@ pub use config::MokaStoreConfig;
 use ledger::{Ledger, Slot};
 use record::{LONGEST_TTL, Record, RecordTtl};
 
-use crate::{InputError, Store, StoreError, StoreFuture};
+use crate::{InputError, Store, StoreError, StoreFuture, StoreOp};
 
 /// A [`Store`] over [`moka::future::Cache`]: in-process, concurrent, with a TTL per record.
 ///
@@ -80,6 +80,7 @@ pub struct MokaStore {
     next_id: AtomicU64,
     max_key_size: usize,
     max_value_size: usize,
+    instruments: instrument::Instruments,
 }
 
 /// What a write does with the live value it finds.
@@ -112,6 +113,7 @@ impl MokaStore {
             next_id: AtomicU64::new(0),
             max_key_size: builder.max_key_size,
             max_value_size: builder.max_value_size,
+            instruments: instrument::Instruments::default(),
         }
     }
 
@@ -176,10 +178,11 @@ impl MokaStore {
     /// Runs one operation, instrumented.
     fn timed<'a, T: 'a>(
         &'a self,
-        op: &'static str,
+        op: StoreOp,
         work: impl Future<Output = T> + Send + 'a,
     ) -> impl Future<Output = T> + Send + 'a {
-        instrument::timed(op, || self.cache.entry_count(), work)
+        self.instruments
+            .timed(op, || self.cache.entry_count(), work)
     }
 
     fn check_key(&self, key: &[u8]) -> Result<(), InputError> {
@@ -226,7 +229,7 @@ impl fmt::Debug for MokaStore {
 
 impl Store for MokaStore {
     fn get<'a>(&'a self, key: &'a Bytes) -> StoreFuture<'a, Option<Bytes>> {
-        Box::pin(self.timed("get", async move {
+        Box::pin(self.timed(StoreOp::Get, async move {
             self.check_key(key)?;
             Ok(self.cache.get(key).await.map(|record| record.value))
         }))
@@ -238,7 +241,7 @@ impl Store for MokaStore {
         value: Bytes,
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, ()> {
-        Box::pin(self.timed("set", async move {
+        Box::pin(self.timed(StoreOp::Set, async move {
             let ttl = self.check_write(key, &value, ttl)?;
             self.compute(key, |_| Intent::Put(value.clone(), ttl))
                 .await?;
@@ -247,7 +250,7 @@ impl Store for MokaStore {
     }
 
     fn delete<'a>(&'a self, key: &'a Bytes) -> StoreFuture<'a, bool> {
-        Box::pin(self.timed("delete", async move {
+        Box::pin(self.timed(StoreOp::Delete, async move {
             self.check_key(key)?;
             let outcome = self
                 .compute(key, |live| live.map_or(Intent::Keep, |_| Intent::Remove))
@@ -262,7 +265,7 @@ impl Store for MokaStore {
         value: Bytes,
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, Option<Bytes>> {
-        Box::pin(self.timed("insert_if_absent", async move {
+        Box::pin(self.timed(StoreOp::InsertIfAbsent, async move {
             let ttl = self.check_write(key, &value, ttl)?;
             let decide = |live: Option<&Bytes>| match live {
                 Some(_) => Intent::Keep,
@@ -282,7 +285,7 @@ impl Store for MokaStore {
         new: Bytes,
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, bool> {
-        Box::pin(self.timed("compare_and_set", async move {
+        Box::pin(self.timed(StoreOp::CompareAndSet, async move {
             let ttl = self.check_write(key, &new, ttl)?;
             let decide = |live: Option<&Bytes>| match live {
                 Some(live) if live == expected => Intent::Put(new.clone(), ttl),
@@ -298,7 +301,7 @@ impl Store for MokaStore {
         key: &'a Bytes,
         expected: &'a [u8],
     ) -> StoreFuture<'a, bool> {
-        Box::pin(self.timed("compare_and_delete", async move {
+        Box::pin(self.timed(StoreOp::CompareAndDelete, async move {
             self.check_key(key)?;
             let decide = |live: Option<&Bytes>| match live {
                 Some(live) if live == expected => Intent::Remove,

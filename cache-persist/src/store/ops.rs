@@ -8,11 +8,11 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use cache_core::{InputError, Store, StoreError, StoreFuture, duration_nanos};
+use cache_core::{InputError, Store, StoreError, StoreFuture, StoreOp, duration_nanos};
 
 use super::{DurableStore, Inner};
 use crate::format::record::WalRecord;
-use crate::metrics::{self, Op};
+use crate::metrics;
 use crate::wal::{LaneGuard, Ticket};
 
 /// An answer, and the log position that must be durable before it is given.
@@ -180,7 +180,7 @@ impl DurableStore {
 impl Store for DurableStore {
     fn get<'a>(&'a self, key: &'a Bytes) -> StoreFuture<'a, Option<Bytes>> {
         Box::pin(async move {
-            let timer = metrics::OperationTimer::start(Op::Get);
+            let timer = metrics::OperationTimer::start(StoreOp::Get);
             self.inner.check_key(key)?;
             let value = self.inner.cache.get(key);
             timer.finish(&self.inner.operations);
@@ -194,12 +194,12 @@ impl Store for DurableStore {
         value: Bytes,
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, ()> {
-        let timer = metrics::OperationTimer::start(Op::Set);
+        let timer = metrics::OperationTimer::start(StoreOp::Set);
         Box::pin(self.acknowledge(timer, self.inner.set(key, value, ttl)))
     }
 
     fn delete<'a>(&'a self, key: &'a Bytes) -> StoreFuture<'a, bool> {
-        let timer = metrics::OperationTimer::start(Op::Delete);
+        let timer = metrics::OperationTimer::start(StoreOp::Delete);
         Box::pin(self.acknowledge(timer, self.inner.delete(key)))
     }
 
@@ -209,7 +209,7 @@ impl Store for DurableStore {
         value: Bytes,
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, Option<Bytes>> {
-        let timer = metrics::OperationTimer::start(Op::InsertIfAbsent);
+        let timer = metrics::OperationTimer::start(StoreOp::InsertIfAbsent);
         let logged = self.inner.insert_if_absent(key, value, ttl);
         Box::pin(self.acknowledge(timer, logged))
     }
@@ -221,7 +221,7 @@ impl Store for DurableStore {
         new: Bytes,
         ttl: Option<Duration>,
     ) -> StoreFuture<'a, bool> {
-        let timer = metrics::OperationTimer::start(Op::CompareAndSet);
+        let timer = metrics::OperationTimer::start(StoreOp::CompareAndSet);
         let logged = self.inner.compare_and_set(key, expected, new, ttl);
         Box::pin(self.acknowledge(timer, logged))
     }
@@ -231,7 +231,7 @@ impl Store for DurableStore {
         key: &'a Bytes,
         expected: &'a [u8],
     ) -> StoreFuture<'a, bool> {
-        let timer = metrics::OperationTimer::start(Op::CompareAndDelete);
+        let timer = metrics::OperationTimer::start(StoreOp::CompareAndDelete);
         let logged = self.inner.compare_and_delete(key, expected);
         Box::pin(self.acknowledge(timer, logged))
     }
