@@ -26,6 +26,8 @@ pub mod conformance;
 mod error;
 #[cfg(feature = "moka")]
 mod moka_store;
+#[cfg(all(test, feature = "metrics"))]
+mod recorded;
 pub mod sharded;
 mod store;
 

@@ -55,17 +55,15 @@ impl Instruments {
 #[cfg(all(test, feature = "metrics"))]
 mod tests {
     use bytes::Bytes;
-    use metrics_util::debugging::DebuggingRecorder;
 
+    use crate::recorded::metrics_of;
     use crate::{MokaStore, Store};
 
     #[test]
     fn operations_are_timed_under_their_names_and_entries_reported() {
-        let recorder = DebuggingRecorder::new();
-        let snapshotter = recorder.snapshotter();
         let store = MokaStore::builder().build();
         let key = Bytes::from_static(b"k");
-        metrics::with_local_recorder(&recorder, || {
+        let seen = metrics_of(|| {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .unwrap();
@@ -78,17 +76,6 @@ mod tests {
                 store.get(&key).await.unwrap();
             });
         });
-        let mut seen: Vec<(String, Vec<String>)> = snapshotter
-            .snapshot()
-            .into_vec()
-            .into_iter()
-            .map(|(key, ..)| {
-                let key = key.key();
-                let labels = key.labels().map(|l| format!("{}={}", l.key(), l.value()));
-                (key.name().to_owned(), labels.collect())
-            })
-            .collect();
-        seen.sort();
         let labels = |pairs: &[&str]| pairs.iter().map(|p| p.to_string()).collect::<Vec<_>>();
         assert_eq!(
             seen,

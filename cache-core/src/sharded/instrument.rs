@@ -220,31 +220,18 @@ impl Drop for OperationTimer<'_> {
 
 #[cfg(all(test, feature = "metrics"))]
 mod tests {
-    use metrics_util::debugging::DebuggingRecorder;
-
     use crate::ShardedCache;
+    use crate::recorded::metrics_of;
 
     #[test]
     fn operations_report_the_agreed_metric_names() {
-        let recorder = DebuggingRecorder::new();
-        let snapshotter = recorder.snapshotter();
-        metrics::with_local_recorder(&recorder, || {
+        let seen = metrics_of(|| {
             let cache: ShardedCache<u32, u32> =
                 ShardedCache::builder().shards(1).max_capacity(1).build();
             cache.insert(1, 1);
             cache.insert(2, 2);
             cache.get(&2);
         });
-        let seen: Vec<(String, Vec<String>)> = snapshotter
-            .snapshot()
-            .into_vec()
-            .into_iter()
-            .map(|(key, ..)| {
-                let key = key.key();
-                let labels = key.labels().map(|l| format!("{}={}", l.key(), l.value()));
-                (key.name().to_owned(), labels.collect())
-            })
-            .collect();
         let has = |name: &str, label: &str| {
             seen.iter()
                 .any(|(n, labels)| n == name && labels.iter().any(|l| l == label))
