@@ -1,5 +1,6 @@
 //! axum: the layer under `Router::layer`, behind error-mapping, scoped by the user an
-//! authentication middleware put in the request extensions.
+//! authentication middleware put in the request extensions; and the same stack wrapped around the
+//! whole router.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -123,4 +124,61 @@ async fn rejections_render_as_problem_json() {
         "https://resync.dev/problems/idempotency/fingerprint-mismatch"
     );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+/// What `axum::serve` asks of the service it serves.
+fn servable<S>(_: &S)
+where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+{
+}
+
+#[tokio::test]
+async fn the_stack_can_wrap_the_whole_router_and_cover_the_routes_its_predicate_names() {
+    let calls = Arc::new(AtomicU64::new(0));
+    let store: Arc<dyn Store> = Arc::new(
+        ShardedCache::<Bytes, Bytes>::builder()
+            .max_capacity(1_000)
+            .build_store(),
+    );
+    let idempotency = IdempotencyLayer::builder(store)
+        .predicate(|parts: &http::request::Parts| parts.uri.path() == "/orders")
+        .build()
+        .unwrap();
+    let router = Router::new()
+        .route("/orders", post(create_order))
+        .route("/carts", post(create_order))
+        .with_state(Arc::clone(&calls));
+    let service = ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(ErrorMappingLayer::new())
+        .layer(idempotency)
+        .service(router);
+    servable(&service);
+    let send = |path: &'static str| {
+        let request = Request::post(path)
+            .header("idempotency-key", "\"k\"")
+            .body(Body::from("{\"sku\":1}"))
+            .unwrap();
+        service.clone().oneshot(request)
+    };
+
+    let first = send("/orders").await.unwrap();
+    let retry = send("/orders").await.unwrap();
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let first = first.into_body().collect().await.unwrap().to_bytes();
+    let retry = retry.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(retry, first);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    for _ in 0..2 {
+        let cart = send("/carts").await.unwrap();
+        assert!(!cart.headers().contains_key("idempotent-replayed"));
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "/carts is not covered");
 }
