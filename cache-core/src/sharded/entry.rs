@@ -27,12 +27,15 @@ pub(crate) enum QueueId {
 pub(crate) struct Entry<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
-    pub(crate) hash: u64,
+    /// The low half of the key's hash (the high half picked the shard), which is all the table
+    /// and the ghost queue use.
+    pub(crate) hash: u32,
     /// Absolute deadline in clock nanoseconds, or [`NEVER`].
     pub(crate) expires_at: u64,
     /// Clock nanoseconds of the last read or write; maintained only under a time-to-idle.
     last_access: AtomicU64,
-    pub(crate) weight: u64,
+    /// A weigher gives `u32` weights; held as one to keep the entry small.
+    weight: u32,
     frequency: AtomicU8,
     pub(crate) queue: QueueId,
     pub(crate) prev: u32,
@@ -40,14 +43,14 @@ pub(crate) struct Entry<K, V> {
 }
 
 impl<K, V> Entry<K, V> {
-    pub(crate) fn new(key: K, value: V, hash: u64, weight: u64, expires_at: u64, now: u64) -> Self {
+    pub(crate) fn new(key: K, value: V, hash: u32, weight: u64, expires_at: u64, now: u64) -> Self {
         Self {
             key,
             value,
             hash,
             expires_at,
             last_access: AtomicU64::new(now),
-            weight,
+            weight: narrow(weight),
             frequency: AtomicU8::new(0),
             queue: QueueId::Small,
             prev: NIL,
@@ -63,6 +66,14 @@ impl<K, V> Entry<K, V> {
         if frequency < MAX_FREQUENCY {
             self.frequency.store(frequency + 1, Ordering::Relaxed);
         }
+    }
+
+    pub(crate) fn weight(&self) -> u64 {
+        u64::from(self.weight)
+    }
+
+    pub(crate) fn set_weight(&mut self, weight: u64) {
+        self.weight = narrow(weight);
     }
 
     pub(crate) fn frequency(&self) -> u8 {
@@ -100,6 +111,11 @@ impl<K, V> Entry<K, V> {
     pub(crate) fn can_expire(&self, time_to_idle: u64) -> bool {
         self.expires_at != NEVER || time_to_idle != NEVER
     }
+}
+
+/// A weight, which a weigher gave as a `u32`.
+fn narrow(weight: u64) -> u32 {
+    u32::try_from(weight).expect("entry weights come from a u32 weigher")
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! S3-FIFO's ghost queue: the hashes of entries recently evicted (from either queue).
+//! S3-FIFO's ghost queue: the hashes of entries recently evicted (from either queue), each the
+//! 32-bit half the shard's table uses.
 //!
 //! A key that comes back while its hash is still remembered skips probation and goes straight to
 //! the main queue. The ghost is a direct-mapped table of hashes with a slot for every second or so
@@ -16,7 +17,7 @@ const MAX_SLOTS: usize = 1 << 20;
 /// A lossy set of recently evicted hashes.
 #[derive(Debug)]
 pub(crate) struct Ghost {
-    slots: Box<[u64]>,
+    slots: Box<[u32]>,
 }
 
 impl Ghost {
@@ -33,21 +34,20 @@ impl Ghost {
         }
     }
 
-    fn slot(&self, hash: u64) -> usize {
-        // Bits 32 and up pick the shard, so they are equal for every hash of this ghost.
-        (hash >> 12) as usize & (self.slots.len() - 1)
+    fn slot(&self, hash: u32) -> usize {
+        hash as usize & (self.slots.len() - 1)
     }
 
     /// Remembers `hash` (zero, the empty marker, is not remembered).
     #[inline]
-    pub(crate) fn remember(&mut self, hash: u64) {
+    pub(crate) fn remember(&mut self, hash: u32) {
         let slot = self.slot(hash);
         self.slots[slot] = hash;
     }
 
     /// Forgets `hash`, returning whether it was remembered.
     #[inline]
-    pub(crate) fn take(&mut self, hash: u64) -> bool {
+    pub(crate) fn take(&mut self, hash: u32) -> bool {
         let slot = self.slot(hash);
         let found = hash != 0 && self.slots[slot] == hash;
         if found {
@@ -69,19 +69,16 @@ mod tests {
     #[test]
     fn remembers_until_taken_or_overwritten() {
         let mut ghost = Ghost::new(16);
-        ghost.remember(7 << 12);
-        ghost.remember(9 << 12);
-        assert!(ghost.take(7 << 12));
-        assert!(!ghost.take(7 << 12), "taken once");
-        ghost.remember((9 + 16) << 12);
-        assert!(
-            !ghost.take(9 << 12),
-            "overwritten by a hash in the same slot"
-        );
-        assert!(ghost.take((9 + 16) << 12));
-        ghost.remember(3 << 12);
+        ghost.remember(7);
+        ghost.remember(9);
+        assert!(ghost.take(7));
+        assert!(!ghost.take(7), "taken once");
+        ghost.remember(9 + 16);
+        assert!(!ghost.take(9), "overwritten by a hash in the same slot");
+        assert!(ghost.take(9 + 16));
+        ghost.remember(3);
         ghost.reset();
-        assert!(!ghost.take(3 << 12));
+        assert!(!ghost.take(3));
         assert!(!ghost.take(0), "zero is never remembered");
     }
 

@@ -37,7 +37,7 @@ impl Fifo {
         let head = self.head;
         let entry = slab.get_mut(index);
         entry.queue = self.id;
-        self.weight += entry.weight;
+        self.weight += entry.weight();
         if head == NIL {
             entry.prev = index;
             entry.next = index;
@@ -64,7 +64,7 @@ impl Fifo {
         let (prev, next) = (entry.prev, entry.next);
         entry.prev = NIL;
         entry.next = NIL;
-        self.weight -= entry.weight;
+        self.weight -= entry.weight();
         if next == index {
             self.head = NIL;
             return;

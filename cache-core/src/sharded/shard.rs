@@ -169,7 +169,7 @@ where
             QueueId::Small => self.small.unlink(&mut self.slab, index),
             QueueId::Main => self.main.unlink(&mut self.slab, index),
         }
-        let table_hash = Slot::table_hash(Slot::short(hash));
+        let table_hash = Slot::table_hash(hash);
         if let Ok(found) = self
             .table
             .find_entry(table_hash, |slot| slot.index == index)
@@ -177,11 +177,11 @@ where
             found.remove();
         }
         let entry = self.slab.remove(index);
-        self.weight -= entry.weight;
+        self.weight -= entry.weight();
         if entry.expires_at != NEVER {
             self.expiring -= 1;
         }
-        ctx.budget.release(entry.weight);
+        ctx.budget.release(entry.weight());
         entry
     }
 
@@ -325,7 +325,8 @@ where
         out: &mut Removals<K, V>,
     ) -> Result<(), Full> {
         // Asked before making room, which may evict and overwrite the ghost slot of this hash.
-        let remembered = self.ghost.take(hash);
+        let short = Slot::short(hash);
+        let remembered = self.ghost.take(short);
         if !self.charge(weight, ctx, out)? {
             self.counters.inserts += 1;
             out.push(key, value, RemovalCause::Size);
@@ -336,10 +337,9 @@ where
         } else {
             ctx.now.get()
         };
-        let entry = Entry::new(key, value, hash, weight, expires_at, now);
+        let entry = Entry::new(key, value, short, weight, expires_at, now);
         self.note_deadline(entry.deadline(ctx.time_to_idle));
         let index = self.slab.insert(entry);
-        let short = Slot::short(hash);
         self.table.insert_unique(
             Slot::table_hash(short),
             Slot { index, hash: short },
@@ -368,7 +368,7 @@ where
         ctx: &WriteContext<'_>,
         out: &mut Removals<K, V>,
     ) {
-        let old_weight = self.slab.get(index).weight;
+        let old_weight = self.slab.get(index).weight();
         if weight < old_weight {
             ctx.budget.release(old_weight - weight);
         }
@@ -380,7 +380,7 @@ where
         self.weight = self.weight - old_weight + weight;
         let entry = self.slab.get_mut(index);
         let had_ttl = entry.expires_at != NEVER;
-        entry.weight = weight;
+        entry.set_weight(weight);
         entry.expires_at = expires_at;
         if ctx.time_to_idle != NEVER {
             entry.record_access(ctx.now.get());
@@ -405,7 +405,7 @@ where
 
     /// Reserves what replacing the entry at `index` by one of `weight` adds to the capacity.
     fn reserve_growth(&self, index: u32, weight: u64, ctx: &WriteContext<'_>) -> bool {
-        let old_weight = self.slab.get(index).weight;
+        let old_weight = self.slab.get(index).weight();
         weight <= old_weight || self.reserve(weight - old_weight, ctx)
     }
 
