@@ -62,10 +62,7 @@ where
         V: PartialEq<E>,
         E: ?Sized,
     {
-        let _timer = self
-            .inner
-            .instruments
-            .time(Op::CompareAndRemove, &*self.inner.clock);
+        let _timer = self.inner.time(Op::CompareAndRemove);
         let hash = self.hash(key);
         let ctx = self.context();
         self.locked(self.shard_index(hash), &ctx, |shard, ctx, out| {
@@ -80,10 +77,7 @@ where
         value: V,
         lifetime: Lifetime,
     ) -> Result<Option<V>, CapacityExceeded> {
-        let _timer = self
-            .inner
-            .instruments
-            .time(Op::InsertIfAbsent, &*self.inner.clock);
+        let _timer = self.inner.time(Op::InsertIfAbsent);
         let hash = self.hash(&key);
         let ctx = self.context();
         let weight = self.weigh(&key, &value);
@@ -113,10 +107,7 @@ where
         V: PartialEq<E>,
         E: ?Sized,
     {
-        let _timer = self
-            .inner
-            .instruments
-            .time(Op::CompareAndSet, &*self.inner.clock);
+        let _timer = self.inner.time(Op::CompareAndSet);
         let hash = self.hash(key);
         let ctx = self.context();
         let expires_at = self.deadline(lifetime, &ctx.now);

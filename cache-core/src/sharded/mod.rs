@@ -142,6 +142,14 @@ pub(crate) struct Inner<K, V, S> {
     instruments: Instruments,
 }
 
+impl<K, V, S> Inner<K, V, S> {
+    /// Starts timing `op` on this cache's clock, for its `cache.operation.duration`.
+    #[inline]
+    fn time(&self, op: Op) -> instrument::OperationTimer<'_> {
+        self.instruments.time(op, &*self.clock)
+    }
+}
+
 impl<K, V, S> Clone for ShardedCache<K, V, S> {
     fn clone(&self) -> Self {
         Self {
@@ -204,7 +212,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let _timer = self.inner.instruments.time(Op::Get, &*self.inner.clock);
+        let _timer = self.inner.time(Op::Get);
         let hash = self.hash(key);
         let cell = &self.inner.shards[self.shard_index(hash)];
         let now = Now::new(&*self.inner.clock);

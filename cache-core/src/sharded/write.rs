@@ -82,7 +82,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let _timer = self.inner.instruments.time(Op::Remove, &*self.inner.clock);
+        let _timer = self.inner.time(Op::Remove);
         let hash = self.hash(key);
         let ctx = self.context();
         self.locked(self.shard_index(hash), &ctx, |shard, ctx, out| {
@@ -96,7 +96,7 @@ where
         value: V,
         lifetime: Lifetime,
     ) -> Result<(), CapacityExceeded> {
-        let _timer = self.inner.instruments.time(Op::Insert, &*self.inner.clock);
+        let _timer = self.inner.time(Op::Insert);
         let hash = self.hash(&key);
         let ctx = self.context();
         let weight = self.weigh(&key, &value);
