@@ -1,22 +1,24 @@
 //! Making room and reclaiming expired entries: S3-FIFO eviction, amortized sweeping, and the
 //! bulk operations that walk a whole shard.
 //!
-//! S3-FIFO (Yang et al., SOSP '23): new entries enter a small FIFO holding about a seventh of the
-//! capacity (replays of the ARC OLTP trace at small capacities gain a point over the paper's
-//! tenth, Zipf loses a fraction of one); those read at least twice before they reach its head move to the main FIFO (the
-//! paper's threshold, which replays of the ARC OLTP trace confirm beats promoting after one read),
-//! the rest leave and their hashes enter a ghost FIFO, so a key that returns soon skips probation. The main FIFO
-//! gives entries with a positive frequency another round (decrementing it) and evicts the others,
-//! whose hashes enter the ghost too (a key the main queue let go of comes back into it: half a
-//! point more on the 1-thread OLTP replays at 256 and 1000 entries, the same on Zipf).
+//! S3-FIFO (Yang et al., SOSP '23): new entries enter a small FIFO whose share of the capacity
+//! adapts to the workload ([`super::target`]); those read at least twice before they reach its
+//! head move to the main FIFO (the paper's threshold, which replays of the ARC OLTP trace confirm
+//! beats promoting after one read), the rest leave and their hashes enter a ghost, so a key that
+//! returns soon skips probation. The main FIFO gives entries with a positive frequency another
+//! round (decrementing it) and evicts the others, whose hashes enter the ghost too (a key the main
+//! queue let go of comes back into it: half a point more on the 1-thread OLTP replays at 256 and
+//! 1000 entries, the same on Zipf). While the cache fills, new entries go straight to the main
+//! queue, as quick_cache admits them: nothing has been evicted yet for a ghost to remember.
 //! Reads only bump a saturating counter, which keeps the read path free of writes to shared
 //! structures.
 
 use super::context::{Budget, WriteContext};
 use super::entry::NEVER;
-use super::ghost::Ghost;
+use super::ghost::{Ghost, Origin};
 use super::listener::{RemovalCause, Removals};
 use super::shard::{Full, Shard};
+use super::target::SmallTarget;
 
 /// What a full pass over a shard found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +31,6 @@ pub(crate) struct Swept {
 
 /// Slots inspected by the amortized sweep on every write.
 const SWEEP_STEP: u32 = 4;
-
-/// The small queue's share of a shard's capacity, as a divisor.
-const SMALL_QUEUE_DIVISOR: u64 = 7;
 
 /// Reads an entry needs while in the small queue to be promoted to the main one.
 const PROMOTION_FREQUENCY: u8 = 2;
@@ -87,9 +86,8 @@ where
     }
 
     fn evict_one(&mut self, ctx: &WriteContext<'_>, out: &mut Removals<K, V>) {
-        let small_target = self.capacity / SMALL_QUEUE_DIVISOR;
-        let from_small =
-            !self.small.is_empty() && (self.small.weight > small_target || self.main.is_empty());
+        let from_small = !self.small.is_empty()
+            && (self.small.weight > self.small_target.get() || self.main.is_empty());
         let queue = if from_small { &self.small } else { &self.main };
         let Some(index) = queue.front() else {
             return;
@@ -107,14 +105,14 @@ where
                 self.small.unlink(&mut self.slab, index);
                 self.main.push_back(&mut self.slab, index);
             } else {
-                self.ghost.remember(hash);
+                self.ghost.remember(hash, Origin::Small);
                 self.remove_index(index, RemovalCause::Size, ctx, out);
             }
         } else if frequency > 0 {
             entry.set_frequency(frequency - 1);
             self.main.rotate(&self.slab);
         } else {
-            self.ghost.remember(hash);
+            self.ghost.remember(hash, Origin::Main);
             self.remove_index(index, RemovalCause::Size, ctx, out);
         }
     }
@@ -227,6 +225,7 @@ where
         out: &mut Removals<K, V>,
     ) {
         self.capacity = capacity;
+        self.small_target = SmallTarget::new(capacity);
         if matches!(ctx.budget, Budget::Evict) {
             self.ghost = Ghost::new(capacity);
         }
@@ -275,11 +274,34 @@ mod tests {
         );
     }
 
+    /// A cache of `capacity` filled with keys read twice, which the main queue keeps a while.
+    fn filled(capacity: u32) -> ShardedCache<u32, u32> {
+        let cache = one_shard(u64::from(capacity));
+        for key in 10_000..10_000 + capacity {
+            cache.insert(key, key);
+            cache.get(&key);
+            cache.get(&key);
+        }
+        cache
+    }
+
+    #[test]
+    fn while_the_cache_fills_new_keys_go_to_the_main_queue() {
+        let cache = one_shard(100);
+        (0..100).for_each(|n| cache.insert(n, n));
+        (100..150).for_each(|n| cache.insert(n, n));
+        let kept = (0..100).filter(|key| cache.contains_key(key)).count();
+        assert!(
+            kept >= 90,
+            "once full, the one-hit keys churn through the small queue ({kept} of the first kept)"
+        );
+    }
+
     #[test]
     fn a_key_back_from_the_ghost_queue_skips_probation() {
-        let cache = one_shard(20);
+        let cache = filled(20);
         cache.insert(0, 0);
-        (100..120).for_each(|n| cache.insert(n, n));
+        (100..102).for_each(|n| cache.insert(n, n));
         assert!(
             !cache.contains_key(&0),
             "evicted unread from the small queue"
@@ -290,6 +312,31 @@ mod tests {
             cache.contains_key(&0),
             "remembered by the ghost queue, so placed in main"
         );
+    }
+
+    #[test]
+    fn the_small_queue_grows_when_keys_return_soon_after_leaving_it() {
+        let cache = filled(100);
+        let mut hits = Vec::new();
+        for key in 0..2_000 {
+            cache.insert(key, key);
+            if let Some(back) = key.checked_sub(5) {
+                let hit = cache.get(&back).is_some();
+                if !hit {
+                    cache.insert(back, back);
+                }
+                hits.push(hit);
+            }
+        }
+        assert!(
+            hits[..5].iter().all(|&hit| !hit),
+            "a small queue of a hundredth of the capacity cannot hold five keys"
+        );
+        let late = hits[hits.len() - 1_000..]
+            .iter()
+            .filter(|&&hit| hit)
+            .count();
+        assert_eq!(late, 1_000, "grown to hold them");
     }
 
     #[test]

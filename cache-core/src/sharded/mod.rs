@@ -5,9 +5,9 @@
 //! Keys are spread over a power of two of shards, each a hash table behind its own
 //! `parking_lot::RwLock`: reads take the shared lock and only bump a saturating frequency counter,
 //! writes take the exclusive lock for a few hundred nanoseconds at most. Eviction is S3-FIFO
-//! (a small probationary FIFO, a main FIFO with frequency bits, and a ghost FIFO of recently
-//! evicted hashes), which keeps the hit ratio of the best LRU variants without their write on
-//! every read.
+//! (a small probationary FIFO whose share of the capacity adapts to the workload, a main FIFO
+//! with frequency bits, and a ghost of recently evicted hashes), which keeps the hit ratio of the
+//! best LRU variants without their write on every read.
 //!
 //! Expired entries are never returned. They are reclaimed when a write meets them, by a sweep of a
 //! few slots on every write, and, optionally, by a periodic tokio task
@@ -57,6 +57,7 @@ mod slab;
 mod stats;
 #[cfg(feature = "tokio")]
 mod sweeper;
+mod target;
 mod write;
 
 use std::borrow::Borrow;

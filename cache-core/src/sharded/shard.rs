@@ -12,6 +12,7 @@ use super::listener::{RemovalCause, Removals};
 use super::queue::Fifo;
 use super::slab::Slab;
 use super::stats::WriteCounters;
+use super::target::SmallTarget;
 
 /// A write refused because the shared capacity is used up by live entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub(crate) struct Shard<K, V> {
     pub(super) small: Fifo,
     pub(super) main: Fifo,
     pub(super) ghost: Ghost,
+    /// The weight the small queue may hold before it gives up its oldest entries.
+    pub(super) small_target: SmallTarget,
     /// Total weight of the resident entries.
     pub(crate) weight: u64,
     /// This shard's slice of the capacity (used when evicting).
@@ -77,6 +80,7 @@ where
             small: Fifo::new(QueueId::Small),
             main: Fifo::new(QueueId::Main),
             ghost: Ghost::new(if evicting { capacity } else { 0 }),
+            small_target: SmallTarget::new(capacity),
             weight: 0,
             capacity,
             expiring: 0,
@@ -326,7 +330,12 @@ where
     ) -> Result<(), Full> {
         // Asked before making room, which may evict and overwrite the ghost slot of this hash.
         let short = Slot::short(hash);
-        let remembered = self.ghost.take(short);
+        let returned = self.ghost.take(short);
+        if let Some(origin) = returned {
+            let remembered = self.ghost.remembered();
+            self.small_target
+                .key_returned(origin, weight, remembered, self.capacity);
+        }
         if !self.charge(weight, ctx, out)? {
             self.counters.inserts += 1;
             out.push(key, value, RemovalCause::Size);
@@ -345,7 +354,8 @@ where
             Slot { index, hash: short },
             |slot| Slot::table_hash(slot.hash),
         );
-        if remembered {
+        let filling = self.weight + weight <= self.capacity.saturating_sub(self.small_target.get());
+        if returned.is_some() || filling {
             self.main.push_back(&mut self.slab, index);
         } else {
             self.small.push_back(&mut self.slab, index);
