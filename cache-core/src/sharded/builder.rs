@@ -23,8 +23,10 @@ use crate::{Clock, SystemClock, duration_nanos};
 pub const DEFAULT_CAPACITY: u64 = 10_000;
 
 /// Default shards are cut down until each holds at least this many entries, so that a small cache
-/// keeps its hit ratio.
-const MIN_ENTRIES_PER_SHARD: u64 = 32;
+/// keeps its hit ratio: a shard's queues only approximate the whole cache's. Replaying the ARC
+/// OLTP trace into 256 entries, 4 shards of 64 beat 8 of 32 by 0.2 to 0.4 points on 1 thread
+/// and by up to 1.4 on 2.
+const MIN_ENTRIES_PER_SHARD: u64 = 64;
 
 /// Shards per core a cache gets by default (see `default_shards`).
 const SHARDS_PER_CORE: usize = 16;
@@ -335,7 +337,8 @@ mod tests {
     fn default_shards_shrink_for_small_caches() {
         assert_eq!(default_shards(10, false), 1);
         assert!(default_shards(1_000_000, false).is_power_of_two());
-        assert!(default_shards(64, false) <= 2);
+        assert_eq!(default_shards(64, false), 1);
+        assert!(default_shards(256, false) <= 4);
         assert_eq!(
             default_shards(1, true),
             1,
