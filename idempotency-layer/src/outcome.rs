@@ -48,20 +48,7 @@ impl Outcome {
 
     /// Registers this outcome's counter with the installed recorder.
     fn register(self) -> Counter {
-        // One literal label per arm: the macro then builds a static key, with no allocation.
-        match self {
-            Outcome::Executed => metrics::counter!("idempotency.requests", "outcome" => "executed"),
-            Outcome::Replayed => metrics::counter!("idempotency.requests", "outcome" => "replayed"),
-            Outcome::Conflict => metrics::counter!("idempotency.requests", "outcome" => "conflict"),
-            Outcome::Mismatch => metrics::counter!("idempotency.requests", "outcome" => "mismatch"),
-            Outcome::Rejected => metrics::counter!("idempotency.requests", "outcome" => "rejected"),
-            Outcome::PassThrough => {
-                metrics::counter!("idempotency.requests", "outcome" => "pass-through")
-            }
-            Outcome::FailOpen => {
-                metrics::counter!("idempotency.requests", "outcome" => "fail-open")
-            }
-        }
+        metrics::counter!("idempotency.requests", "outcome" => self.as_str())
     }
 }
 

@@ -35,25 +35,28 @@ impl Op {
     #[cfg(feature = "metrics")]
     const COUNT: usize = 6;
 
+    /// The operation's `op` label.
     #[cfg(feature = "metrics")]
-    fn register(self) -> Histogram {
-        let name = "cache.operation.duration";
+    fn as_str(self) -> &'static str {
         match self {
-            Op::Get => metrics::histogram!(name, "store" => STORE, "op" => "get"),
-            Op::Insert => metrics::histogram!(name, "store" => STORE, "op" => "insert"),
-            Op::Remove => metrics::histogram!(name, "store" => STORE, "op" => "remove"),
-            Op::InsertIfAbsent => {
-                metrics::histogram!(name, "store" => STORE, "op" => "insert_if_absent")
-            }
-            Op::CompareAndSet => {
-                metrics::histogram!(name, "store" => STORE, "op" => "compare_and_set")
-            }
-            Op::CompareAndRemove => {
-                metrics::histogram!(name, "store" => STORE, "op" => "compare_and_remove")
-            }
+            Op::Get => "get",
+            Op::Insert => "insert",
+            Op::Remove => "remove",
+            Op::InsertIfAbsent => "insert_if_absent",
+            Op::CompareAndSet => "compare_and_set",
+            Op::CompareAndRemove => "compare_and_remove",
         }
     }
+
+    #[cfg(feature = "metrics")]
+    fn register(self) -> Histogram {
+        metrics::histogram!("cache.operation.duration", "store" => STORE, "op" => self.as_str())
+    }
 }
+
+/// The `cause` label of `cache.evictions`, in the order of [`Instruments::evictions`].
+#[cfg(feature = "metrics")]
+const CAUSES: [&str; 4] = ["expired", "size", "replaced", "removed"];
 
 /// One cache's metric handles, each registered with the installed recorder on its first use.
 #[derive(Debug, Default)]
@@ -66,9 +69,9 @@ pub(crate) struct Instruments {
     entries: OnceLock<Gauge>,
     #[cfg(feature = "metrics")]
     memory: OnceLock<Gauge>,
-    /// By cause: expired, size, replaced, removed.
+    /// By cause, in the order of [`CAUSES`].
     #[cfg(feature = "metrics")]
-    evictions: [OnceLock<Counter>; 4],
+    evictions: [OnceLock<Counter>; CAUSES.len()],
 }
 
 impl Instruments {
@@ -168,28 +171,18 @@ impl Instruments {
                 removals.replaced,
                 removals.removed,
             ];
-            for (cause, count) in counts.into_iter().enumerate() {
+            for ((handle, cause), count) in self.evictions.iter().zip(CAUSES).zip(counts) {
                 if count > 0 {
-                    self.evictions[cause]
-                        .get_or_init(|| eviction_counter(cause))
+                    handle
+                        .get_or_init(|| {
+                            metrics::counter!("cache.evictions", "store" => STORE, "cause" => cause)
+                        })
                         .increment(count);
                 }
             }
         }
         #[cfg(not(feature = "metrics"))]
         let _ = (entries_delta, bytes_per_entry, removals);
-    }
-}
-
-/// The `cache.evictions` counter of the cause at `index` in [`Instruments::evictions`].
-#[cfg(feature = "metrics")]
-fn eviction_counter(index: usize) -> Counter {
-    let name = "cache.evictions";
-    match index {
-        0 => metrics::counter!(name, "store" => STORE, "cause" => "expired"),
-        1 => metrics::counter!(name, "store" => STORE, "cause" => "size"),
-        2 => metrics::counter!(name, "store" => STORE, "cause" => "replaced"),
-        _ => metrics::counter!(name, "store" => STORE, "cause" => "removed"),
     }
 }
 
