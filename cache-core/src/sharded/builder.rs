@@ -15,7 +15,6 @@ use super::instrument::Instruments;
 use super::listener::{Listener, RemovalCause};
 use super::loader::Loaders;
 use super::shard::Shard;
-use super::stats::ReadCounters;
 use super::{DefaultHashBuilder, Inner, ShardCell, ShardedCache, Weigher};
 use crate::{Clock, SystemClock, duration_nanos};
 
@@ -265,7 +264,6 @@ where
                     shard_capacity(self.max_capacity, shards, index),
                     self.mode == EvictionMode::Evict,
                 )),
-                reads: ReadCounters::default(),
             })
             .collect();
         let clock = self

@@ -85,8 +85,8 @@ where
             .shards
             .iter()
             .map(|cell| {
-                let (hits, misses) = (cell.reads.hits(), cell.reads.misses());
                 let shard = cell.lock.read();
+                let (hits, misses) = (shard.reads.hits(), shard.reads.misses());
                 ShardStats {
                     hits,
                     misses,

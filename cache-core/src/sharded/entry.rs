@@ -23,23 +23,28 @@ pub(crate) enum QueueId {
 }
 
 /// A resident entry. The atomics are written under the shard's read lock by readers.
+///
+/// Laid out in this order (`repr(C)`): what a read touches (the key, the value, the deadline, the
+/// queue, in which the slab's `Option` keeps its tag, and the frequency) comes first, so that an
+/// entry of small keys and values straddles two cache lines for a read less often.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Entry<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
+    /// Absolute deadline in clock nanoseconds, or [`NEVER`].
+    pub(crate) expires_at: u64,
+    pub(crate) queue: QueueId,
+    frequency: AtomicU8,
     /// The low half of the key's hash (the high half picked the shard), which is all the table
     /// and the ghost queue use.
     pub(crate) hash: u32,
-    /// Absolute deadline in clock nanoseconds, or [`NEVER`].
-    pub(crate) expires_at: u64,
-    /// Clock nanoseconds of the last read or write; maintained only under a time-to-idle.
-    last_access: AtomicU64,
     /// A weigher gives `u32` weights; held as one to keep the entry small.
     weight: u32,
-    frequency: AtomicU8,
-    pub(crate) queue: QueueId,
     pub(crate) prev: u32,
     pub(crate) next: u32,
+    /// Clock nanoseconds of the last read or write; maintained only under a time-to-idle.
+    last_access: AtomicU64,
 }
 
 impl<K, V> Entry<K, V> {

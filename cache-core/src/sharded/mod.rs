@@ -85,7 +85,6 @@ use instrument::{Instruments, Op};
 use listener::Listener;
 use loader::Loaders;
 use shard::Shard;
-use stats::ReadCounters;
 
 /// The hasher a cache uses unless the builder is given another: fast, and seeded per process.
 pub type DefaultHashBuilder = foldhash::fast::RandomState;
@@ -115,11 +114,11 @@ pub struct ShardedCache<K, V, S = DefaultHashBuilder> {
     inner: Arc<Inner<K, V, S>>,
 }
 
-/// One shard and its read counters, on their own cache lines so shards do not false-share.
+/// One shard behind its lock, on cache lines of its own so that shards do not false-share. The
+/// lock word opens the first line and the fields a read needs follow it ([`Shard`]'s layout).
 #[repr(align(128))]
 pub(crate) struct ShardCell<K, V> {
     lock: RwLock<Shard<K, V>>,
-    reads: ReadCounters,
 }
 
 pub(crate) struct Inner<K, V, S> {
@@ -217,19 +216,18 @@ where
         let hash = self.hash(key);
         let cell = &self.inner.shards[self.shard_index(hash)];
         let now = Now::new(&*self.inner.clock);
-        let found = self
-            .inner
-            .instruments
-            .read(&cell.lock, &*self.inner.clock)
-            .get(hash, key, &now, self.inner.time_to_idle)
-            .cloned();
-        match found {
-            Some(_) => {
-                if cell.reads.hit() & HOT_CHECK_HITS_MASK == HOT_CHECK_HITS_MASK {
-                    self.check_hot_shards();
-                }
+        let shard = self.inner.instruments.read(&cell.lock, &*self.inner.clock);
+        let found = shard.get(hash, key, &now, self.inner.time_to_idle).cloned();
+        let hot_check_due = match found {
+            Some(_) => shard.reads.hit() & HOT_CHECK_HITS_MASK == HOT_CHECK_HITS_MASK,
+            None => {
+                shard.reads.miss();
+                false
             }
-            None => cell.reads.miss(),
+        };
+        drop(shard);
+        if hot_check_due {
+            self.check_hot_shards();
         }
         found
     }
@@ -312,7 +310,10 @@ where
         self.inner
             .shards
             .iter()
-            .map(|cell| cell.reads.hits() + cell.reads.misses() + cell.lock.read().counters.writes)
+            .map(|cell| {
+                let shard = cell.lock.read();
+                shard.reads.hits() + shard.reads.misses() + shard.counters.writes
+            })
             .collect()
     }
 }
@@ -344,6 +345,22 @@ mod tests {
         );
         assert_eq!(cache.eviction_mode(), EvictionMode::Evict);
         assert!(format!("{cache:?}").contains("shards: 4"));
+    }
+
+    #[test]
+    fn a_read_needs_the_first_line_of_its_shard_and_counts_itself_on_the_second() {
+        let cache: ShardedCache<u64, u64> = ShardedCache::new(1_000);
+        let cell = &cache.inner.shards[0];
+        let start = cell as *const ShardCell<u64, u64> as usize;
+        let shard = cell.lock.read();
+        let offset = |field: *const u8| field as usize - start;
+        let table = offset((&raw const shard.table).cast());
+        // The slab opens with its entries: a vector of them.
+        let slab_end = offset((&raw const shard.slab).cast()) + size_of::<Vec<()>>();
+        let reads = offset((&raw const shard.reads).cast());
+        assert_eq!(start % 128, 0);
+        assert!(table < slab_end && slab_end <= 64, "{table}..{slab_end}");
+        assert!((64..128).contains(&reads), "{reads}");
     }
 
     #[test]

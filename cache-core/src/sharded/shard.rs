@@ -11,7 +11,7 @@ use super::ghost::Ghost;
 use super::listener::{RemovalCause, Removals};
 use super::queue::Fifo;
 use super::slab::Slab;
-use super::stats::WriteCounters;
+use super::stats::{ReadCounters, WriteCounters};
 use super::target::SmallTarget;
 
 /// A write refused because the shared capacity is used up by live entries.
@@ -43,28 +43,34 @@ impl Slot {
 }
 
 /// The state behind one shard lock.
+///
+/// Laid out in this order (`repr(C)`) for the caches: behind the 8-byte lock word, the table and
+/// the slab's entries fill the rest of the first line, so that a read finds its entry from one
+/// line and counts itself on the next, where the fields every write needs follow.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Shard<K, V> {
     pub(super) table: HashTable<Slot>,
     pub(super) slab: Slab<K, V>,
-    pub(super) small: Fifo,
-    pub(super) main: Fifo,
-    pub(super) ghost: Ghost,
-    /// The weight the small queue may hold before it gives up its oldest entries.
-    pub(super) small_target: SmallTarget,
+    pub(crate) reads: ReadCounters,
     /// Total weight of the resident entries.
     pub(crate) weight: u64,
     /// This shard's slice of the capacity (used when evicting).
     pub(crate) capacity: u64,
+    pub(super) small: Fifo,
+    pub(super) main: Fifo,
+    /// The weight the small queue may hold before it gives up its oldest entries.
+    pub(super) small_target: SmallTarget,
     /// Resident entries with a time-to-live.
     pub(super) expiring: usize,
-    pub(super) sweep_cursor: u32,
     /// A lower bound on the deadlines of the resident entries: until then, nothing can have
     /// expired and the amortized sweep has nothing to do.
     pub(super) earliest_deadline: u64,
+    pub(super) ghost: Ghost,
+    pub(crate) counters: WriteCounters,
     /// The earliest deadline seen since the sweep cursor last wrapped around.
     pub(super) pass_earliest: u64,
-    pub(crate) counters: WriteCounters,
+    pub(super) sweep_cursor: u32,
 }
 
 impl<K, V> Shard<K, V>
@@ -77,6 +83,7 @@ where
         Self {
             table: HashTable::new(),
             slab: Slab::new(),
+            reads: ReadCounters::default(),
             small: Fifo::new(QueueId::Small),
             main: Fifo::new(QueueId::Main),
             ghost: Ghost::new(if evicting { capacity } else { 0 }),

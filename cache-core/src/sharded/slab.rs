@@ -3,7 +3,10 @@
 use super::entry::Entry;
 
 /// A vector of entries with a free list; indexes stay valid until their entry is removed.
+///
+/// The entries come first (`repr(C)`): a read touches them and not the free list.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Slab<K, V> {
     slots: Vec<Option<Entry<K, V>>>,
     free: Vec<u32>,

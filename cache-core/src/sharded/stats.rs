@@ -142,7 +142,7 @@ pub(crate) fn hot_shards(operations: &[u64]) -> Vec<usize> {
         .collect()
 }
 
-/// The counters a shard bumps under its read lock.
+/// The counters a read bumps under its shard's read lock.
 #[derive(Debug, Default)]
 pub(crate) struct ReadCounters {
     hits: AtomicU64,
