@@ -4,8 +4,12 @@
 //! (each repeat runs every system before the next repeat starts), three times; the table and
 //! `target/bench/cache.json` report medians. `BENCH_QUICK=1` shrinks every workload to seconds;
 //! `BENCH_ONLY=<workload>` (`zipf`, `oltp` or `ttl`) runs that one alone, and
-//! `BENCH_SYSTEM=<crate>` (`cache-core`, `moka`, ...) that system alone, for a profiler. The ttl
-//! workload runs each system in a child process (see `isolated.rs`).
+//! `BENCH_SYSTEM=<crate>` (`cache-core`, `moka`, ...) that system alone, for a profiler;
+//! `BENCH_CAPACITY=<entries>` and `BENCH_THREADS=<n>` keep the OLTP rows of that capacity or
+//! thread count. Each replay thread is pinned to a core of its own where the platform allows
+//! (see `pin.rs`): unpinned, most single-thread OLTP runs at 8,000 entries came out a quarter
+//! slower than pinned ones, and some did not, so ratios between systems wandered from run to run. The ttl workload runs each system in a child process (see
+//! `isolated.rs`).
 //!
 //! The OLTP workload replays the trace from Megiddo and Modha, "ARC: A Self-Tuning, Low Overhead
 //! Replacement Cache", USENIX FAST 2003.
@@ -13,6 +17,7 @@
 mod isolated;
 mod keys;
 mod memory;
+mod pin;
 mod replay;
 mod report;
 mod systems;
@@ -75,8 +80,10 @@ fn main() {
         if let Some(limit) = sizes.oltp_blocks {
             blocks.truncate(limit);
         }
-        for capacity in [256, 1000, 2000, 8000] {
-            for threads in [1, 2] {
+        let capacities = env_filter("BENCH_CAPACITY", &[256, 1000, 2000, 8000]);
+        let thread_counts = env_filter("BENCH_THREADS", &[1, 2]);
+        for &capacity in &capacities {
+            for &threads in &thread_counts {
                 let streams = workloads::trace(&blocks, threads);
                 let systems = [CACHE_CORE, QUICK_CACHE, MOKA];
                 rows.extend(measure("oltp", &systems, capacity, threads, |system| {
@@ -146,6 +153,27 @@ fn measure(
             repeats: REPEATS,
         })
         .collect()
+}
+
+/// The values of `all` that the environment variable `name` keeps: all of them when it is unset,
+/// else the one it names, which must be among them.
+fn env_filter<T>(name: &str, all: &[T]) -> Vec<T>
+where
+    T: Copy + PartialEq + std::str::FromStr + std::fmt::Display,
+{
+    let Ok(wanted) = std::env::var(name) else {
+        return all.to_vec();
+    };
+    match wanted.parse::<T>() {
+        Ok(value) if all.contains(&value) => vec![value],
+        _ => {
+            let known: Vec<String> = all.iter().map(T::to_string).collect();
+            fail(&format!(
+                "{name}={wanted:?} is not one of {}",
+                known.join(", ")
+            ))
+        }
+    }
 }
 
 fn fail(message: &str) -> ! {

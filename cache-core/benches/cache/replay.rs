@@ -38,9 +38,11 @@ pub(crate) fn replay(cache: &dyn BenchCache, streams: &[Vec<Op>]) -> Outcome {
     let (elapsed, counts) = std::thread::scope(|scope| {
         let workers: Vec<_> = streams
             .iter()
-            .map(|stream| {
+            .enumerate()
+            .map(|(worker, stream)| {
                 let barrier = &barrier;
                 scope.spawn(move || {
+                    crate::pin::to_own_core(worker);
                     barrier.wait();
                     run(cache, stream)
                 })
