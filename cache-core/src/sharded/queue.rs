@@ -33,6 +33,7 @@ impl Fifo {
         (self.head != NIL).then_some(self.head)
     }
 
+    #[inline]
     pub(crate) fn push_back<K, V>(&mut self, slab: &mut Slab<K, V>, index: u32) {
         let head = self.head;
         let entry = slab.get_mut(index);
@@ -58,6 +59,7 @@ impl Fifo {
         }
     }
 
+    #[inline]
     pub(crate) fn unlink<K, V>(&mut self, slab: &mut Slab<K, V>, index: u32) {
         let entry = slab.get_mut(index);
         debug_assert_eq!(entry.queue, self.id);
