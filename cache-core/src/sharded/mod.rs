@@ -92,6 +92,22 @@ pub type DefaultHashBuilder = foldhash::fast::RandomState;
 /// Every 2^16th hit of a shard triggers a (rate-limited) hot-shard check.
 const HOT_CHECK_HITS_MASK: u64 = (1 << 16) - 1;
 
+/// Mixes a hasher's output once more before the cache cuts it into the bits that pick the shard,
+/// the table's bucket and the ghost's slot: a multiplication by the 64-bit golden ratio, whose
+/// 128-bit product's halves are folded together.
+///
+/// A hasher may be fast and still leave some bits of its output in step with the key. foldhash's
+/// fast variant (the default) multiplies small integer keys once, and for about one process seed
+/// in a thousand the bits above the 32nd moved with the key's low bits: replaying the ARC OLTP
+/// trace (block numbers up to 2^18), 32 shards then held from 4,791 to 9,584 of its keys each,
+/// and the hit ratio at 8,000 entries fell from 59.9% to 53.8%. Identity hashers, which some
+/// users pick for integer keys, would put every small key in the first shard.
+#[inline]
+fn spread(hash: u64) -> u64 {
+    let product = u128::from(hash) * 0x9E37_79B9_7F4A_7C15;
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
 /// Computes an entry's weight; see [`CacheBuilder::weigher`].
 pub(crate) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
 
@@ -197,7 +213,7 @@ where
     S: BuildHasher,
 {
     fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
-        self.inner.hasher.hash_one(key)
+        spread(self.inner.hasher.hash_one(key))
     }
 
     /// The shard of a hash: bits the table itself does not use (it takes the low bits for the
@@ -361,6 +377,57 @@ mod tests {
         assert_eq!(start % 128, 0);
         assert!(table < slab_end && slab_end <= 64, "{table}..{slab_end}");
         assert!((64..128).contains(&reads), "{reads}");
+    }
+
+    /// Entries per shard after inserting `keys` into a cache of 32 shards hashing with `hasher`.
+    fn entries_per_shard<S: BuildHasher>(hasher: S, keys: std::ops::Range<u64>) -> Vec<u64> {
+        let cache: ShardedCache<u64, (), S> = ShardedCache::builder()
+            .max_capacity(1 << 20)
+            .shards(32)
+            .hasher(hasher)
+            .build();
+        keys.for_each(|key| cache.insert(key, ()));
+        cache
+            .stats()
+            .shards
+            .iter()
+            .map(|shard| shard.entries)
+            .collect()
+    }
+
+    #[test]
+    fn small_integer_keys_spread_evenly_under_a_seed_that_made_foldhash_uneven() {
+        // The process seed under which foldhash's fast variant put 4,791 to 9,584 of these keys
+        // (the ARC OLTP trace's block numbers) in each of 32 shards.
+        let seed = 508u64.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 12_345;
+        let shared = Box::leak(Box::new(foldhash::SharedSeed::from_u64(seed)));
+        let hasher = foldhash::fast::SeedableRandomState::with_seed(1, shared);
+        let entries = entries_per_shard(hasher, 1..186_881);
+        let (fewest, most) = (entries.iter().min().unwrap(), entries.iter().max().unwrap());
+        assert!(most - fewest < fewest / 10, "{entries:?}");
+    }
+
+    #[test]
+    fn an_identity_hasher_still_spreads_keys_over_every_shard() {
+        #[derive(Default)]
+        struct Identity(u64);
+        impl std::hash::Hasher for Identity {
+            fn finish(&self) -> u64 {
+                self.0
+            }
+            fn write(&mut self, _: &[u8]) {
+                unreachable!("only u64 keys")
+            }
+            fn write_u64(&mut self, key: u64) {
+                self.0 = key;
+            }
+        }
+        let hasher = std::hash::BuildHasherDefault::<Identity>::default();
+        let entries = entries_per_shard(hasher, 0..32_000);
+        assert!(
+            entries.iter().all(|&n| (800..1_200).contains(&n)),
+            "{entries:?}"
+        );
     }
 
     #[test]
