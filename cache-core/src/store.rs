@@ -34,14 +34,16 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 /// use cache_core::{ShardedCache, Store};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let store: Arc<dyn Store> = Arc::new(ShardedCache::builder().max_capacity(10_000).build_store());
+/// let cache = ShardedCache::builder().max_capacity(10_000);
+/// let store: Arc<dyn Store> = Arc::new(cache.build_store());
 /// let key = Bytes::from_static(b"order-42");
 /// let claim = Bytes::from_static(b"in-flight:token-7");
 /// match store.insert_if_absent(&key, claim.clone(), Some(Duration::from_secs(60))).await? {
 ///     None => {
 ///         // We own the key: do the work, then record its outcome against our claim.
 ///         let done = Bytes::from_static(b"completed:201");
-///         let swapped = store.compare_and_set(&key, &claim, done, Some(Duration::from_secs(86_400))).await?;
+///         let a_day = Some(Duration::from_secs(86_400));
+///         let swapped = store.compare_and_set(&key, &claim, done, a_day).await?;
 ///         assert!(swapped);
 ///     }
 ///     Some(existing) => println!("someone else holds it: {existing:?}"),

@@ -8,8 +8,8 @@
 //! `BENCH_CAPACITY=<entries>` and `BENCH_THREADS=<n>` keep the OLTP rows of that capacity or
 //! thread count. Each replay thread is pinned to a core of its own where the platform allows
 //! (see `pin.rs`): unpinned, most single-thread OLTP runs at 8,000 entries came out a quarter
-//! slower than pinned ones, and some did not, so ratios between systems wandered from run to run. The ttl workload runs each system in a child process (see
-//! `isolated.rs`).
+//! slower than pinned ones, and some did not, so ratios between systems wandered from run to
+//! run. The ttl workload runs each system in a child process (see `isolated.rs`).
 //!
 //! The OLTP workload replays the trace from Megiddo and Modha, "ARC: A Self-Tuning, Low Overhead
 //! Replacement Cache", USENIX FAST 2003.

@@ -86,12 +86,11 @@ where
             .iter()
             .map(|cell| {
                 let shard = cell.lock.read();
-                let (hits, misses) = (shard.reads.hits(), shard.reads.misses());
                 ShardStats {
-                    hits,
-                    misses,
+                    hits: shard.reads.hits(),
+                    misses: shard.reads.misses(),
                     inserts: shard.counters.inserts,
-                    operations: hits + misses + shard.counters.writes,
+                    operations: shard.operations(),
                     removals: shard.counters.removals,
                     entries: shard.len() as u64,
                     weight: shard.weight,

@@ -326,10 +326,7 @@ where
         self.inner
             .shards
             .iter()
-            .map(|cell| {
-                let shard = cell.lock.read();
-                shard.reads.hits() + shard.reads.misses() + shard.counters.writes
-            })
+            .map(|cell| cell.lock.read().operations())
             .collect()
     }
 }

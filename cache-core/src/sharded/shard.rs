@@ -102,6 +102,11 @@ where
         self.table.len()
     }
 
+    /// Reads and writes this shard has served, for its share of the cache's operations.
+    pub(crate) fn operations(&self) -> u64 {
+        self.reads.hits() + self.reads.misses() + self.counters.writes
+    }
+
     #[inline]
     fn find<Q>(&self, hash: u64, key: &Q) -> Option<u32>
     where

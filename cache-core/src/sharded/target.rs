@@ -3,8 +3,8 @@
 //! A fixed share loses on one workload or another: a tiny small queue suits a stable popularity
 //! (the bench's Zipf s = 0.99 gains 0.6 points of hit ratio going from a seventh of the capacity
 //! to a sixtieth), a large one suits bursts of re-reads that never recur (the ARC OLTP trace at
-//! 256 entries loses 2.7 points going the same way). So the share adapts, as ARC (Megiddo and Modha, FAST '03) tunes its
-//! recency list: a key back from the ghost after leaving the small queue is a miss a larger small
+//! 256 entries loses 2.7 points going the same way). So the share adapts, as ARC (Megiddo and
+//! Modha, FAST '03) tunes its recency list: a key back from the ghost after leaving the small queue is a miss a larger small
 //! queue would have served, one that left the main queue a miss a larger main queue would have.
 //! Each return moves the target towards its queue by the entry's weight, scaled by how rare such
 //! returns are among the hashes the ghost holds (its remembered keys run the same risk of being
@@ -13,12 +13,9 @@
 
 use super::ghost::{Origin, Remembered};
 
-/// The share of the capacity the target starts from: what suits a stable popularity. A
-/// workload that wants more earns it through the ghost.
-const INITIAL_DIVISOR: u64 = 100;
-
 /// The floor, as a divisor of the capacity: a small queue that vanished could not tell when
-/// the workload changes.
+/// the workload changes. The target also starts there, which suits a stable popularity; a
+/// workload that wants more earns it through the ghost.
 const MIN_DIVISOR: u64 = 100;
 
 /// The ceiling, as a divisor of the capacity: the main queue keeps at least half.
@@ -39,12 +36,10 @@ pub(crate) struct SmallTarget {
 }
 
 impl SmallTarget {
-    /// The starting target of a shard holding `capacity`.
+    /// The starting target of a shard holding `capacity`: its floor.
     pub(crate) fn new(capacity: u64) -> Self {
         Self {
-            fixed: Self::bounds(capacity)
-                .0
-                .max((capacity / INITIAL_DIVISOR) << FRACTION_BITS),
+            fixed: Self::bounds(capacity).0,
         }
     }
 
