@@ -1,10 +1,11 @@
 //! `cargo xtask bench cache`: the sharded cache side by side with moka, quick_cache and DashMap.
 //!
 //! Every system runs the same pre-built operation streams in this one process, interleaved
-//! (each repeat runs every system before the next repeat starts), three times; the table and
-//! `target/bench/cache.json` report medians. `BENCH_QUICK=1` shrinks every workload to seconds;
-//! `BENCH_ONLY=<workload>` (`zipf`, `oltp` or `ttl`) runs that one alone, and
-//! `BENCH_SYSTEM=<crate>` (`cache-core`, `moka`, ...) that system alone, for a profiler;
+//! (each repeat runs every system before the next repeat starts), three times unless
+//! `BENCH_REPEATS=<n>` asks for more; the table and `target/bench/cache.json` report medians.
+//! `BENCH_QUICK=1` shrinks every workload to seconds; `BENCH_ONLY=<workload>` (`zipf`, `oltp` or
+//! `ttl`) runs that one alone, and `BENCH_SYSTEM=<crates>` (`cache-core`, `moka`, ..., or a
+//! comma-separated list such as `cache-core,quick_cache`) those systems alone, for a profiler;
 //! `BENCH_CAPACITY=<entries>` and `BENCH_THREADS=<n>` keep the OLTP rows of that capacity or
 //! thread count. Each replay thread is pinned to a core of its own where the platform allows
 //! (see `pin.rs`): unpinned, most single-thread OLTP runs at 8,000 entries came out a quarter
@@ -29,7 +30,8 @@ use replay::{Outcome, replay};
 use report::{Row, median};
 use systems::{CACHE_CORE, DASHMAP, MOKA, QUICK_CACHE, System};
 
-const REPEATS: usize = 3;
+/// The fewest repeats a measurement takes, and the default.
+const MIN_REPEATS: usize = 3;
 pub(crate) const TTL: Duration = Duration::from_secs(5);
 
 /// How big each workload is.
@@ -115,7 +117,7 @@ fn main() {
     }
 }
 
-/// Runs each system `REPEATS` times interleaved (`run` measures one system on a fresh cache);
+/// Runs each system [`repeats`] times interleaved (`run` measures one system on a fresh cache);
 /// one row each.
 fn measure(
     workload: &'static str,
@@ -127,12 +129,16 @@ fn measure(
     let only = std::env::var("BENCH_SYSTEM").ok();
     let systems: Vec<System> = systems
         .iter()
-        .filter(|system| only.as_deref().is_none_or(|only| only == system.name))
+        .filter(|system| {
+            only.as_deref()
+                .is_none_or(|only| only.split(',').any(|name| name == system.name))
+        })
         .copied()
         .collect();
+    let repeats = repeats();
     let mut throughput = vec![Vec::new(); systems.len()];
     let mut hit_ratios = vec![Vec::new(); systems.len()];
-    for _ in 0..REPEATS {
+    for _ in 0..repeats {
         for (index, system) in systems.iter().enumerate() {
             let outcome = run(system).unwrap_or_else(|err| fail(&err));
             throughput[index].push(outcome.ops_per_sec);
@@ -150,9 +156,23 @@ fn measure(
             ops_per_sec: median(ops),
             hit_ratio: (!hits.is_empty()).then(|| median(hits)),
             bytes_per_entry: None,
-            repeats: REPEATS,
+            repeats,
         })
         .collect()
+}
+
+/// How many times each measurement runs: `BENCH_REPEATS`, at least [`MIN_REPEATS`]. More
+/// repeats steady the medians on a machine whose speed drifts.
+fn repeats() -> usize {
+    let Ok(wanted) = std::env::var("BENCH_REPEATS") else {
+        return MIN_REPEATS;
+    };
+    match wanted.parse::<usize>() {
+        Ok(repeats) if repeats >= MIN_REPEATS => repeats,
+        _ => fail(&format!(
+            "BENCH_REPEATS={wanted:?} is not a whole number of at least {MIN_REPEATS}"
+        )),
+    }
 }
 
 /// The values of `all` that the environment variable `name` keeps: all of them when it is unset,

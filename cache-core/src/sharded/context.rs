@@ -7,6 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::Clock;
 
 /// A clock reading taken at most once per operation, and only if an entry can expire.
+///
+/// The cache hands it the `Arc<dyn Clock>` it holds, not the clock behind it: finding the value
+/// inside an `Arc` of a trait object takes a few instructions (its offset depends on the
+/// vtable's alignment) that every read and write would pay, while the clock is read only when
+/// an entry can expire; `Arc<C>` is a [`Clock`] itself.
 pub(crate) struct Now<'a> {
     clock: &'a dyn Clock,
     reading: Cell<Option<u64>>,

@@ -162,7 +162,7 @@ impl<K, V, S> Inner<K, V, S> {
     /// Starts timing `op` on this cache's clock, for its `cache.operation.duration`.
     #[inline]
     fn time(&self, op: Op) -> instrument::OperationTimer<'_> {
-        self.instruments.time(op, &*self.clock)
+        self.instruments.time(op, &self.clock)
     }
 }
 
@@ -231,8 +231,8 @@ where
         let _timer = self.inner.time(Op::Get);
         let hash = self.hash(key);
         let cell = &self.inner.shards[self.shard_index(hash)];
-        let now = Now::new(&*self.inner.clock);
-        let shard = self.inner.instruments.read(&cell.lock, &*self.inner.clock);
+        let now = Now::new(&self.inner.clock);
+        let shard = self.inner.instruments.read(&cell.lock, &self.inner.clock);
         let found = shard.get(hash, key, &now, self.inner.time_to_idle).cloned();
         let hot_check_due = match found {
             Some(_) => shard.reads.hit() & HOT_CHECK_HITS_MASK == HOT_CHECK_HITS_MASK,
@@ -265,7 +265,7 @@ where
     {
         let hash = self.hash(key);
         let cell = &self.inner.shards[self.shard_index(hash)];
-        let now = Now::new(&*self.inner.clock);
+        let now = Now::new(&self.inner.clock);
         cell.lock
             .read()
             .peek(hash, key, &now, self.inner.time_to_idle)

@@ -119,7 +119,7 @@ where
             },
         };
         WriteContext {
-            now: Now::new(&*self.inner.clock),
+            now: Now::new(&self.inner.clock),
             time_to_idle: self.inner.time_to_idle,
             budget,
         }
@@ -162,7 +162,7 @@ where
         let cell = &self.inner.shards[index];
         let mut out = Removals::new(self.inner.listener.is_some());
         let (result, writes, entries_delta) = {
-            let mut shard = self.inner.instruments.write(&cell.lock, &*self.inner.clock);
+            let mut shard = self.inner.instruments.write(&cell.lock, &self.inner.clock);
             let before = shard.len();
             let result = op(&mut shard, ctx, &mut out);
             shard.counters.removals.add(&out.counts);
