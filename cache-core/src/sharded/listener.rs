@@ -3,8 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::stats::RemovalCounts;
-
 /// Why an entry left the cache, as told to the eviction listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -72,14 +70,14 @@ impl<K, V> fmt::Debug for Listener<K, V> {
     }
 }
 
-/// Entries removed under a shard lock, handed to the listener once the lock is released.
+/// Entries removed under a shard lock, handed to the listener once the lock is released (the
+/// shard counts them itself, in its [`WriteCounters`](super::stats::WriteCounters)).
 ///
 /// Without a listener nothing is kept, so the common path never allocates.
 #[derive(Debug)]
 pub(crate) struct Removals<K, V> {
     keep: bool,
     pub(crate) items: Vec<(K, V, RemovalCause)>,
-    pub(crate) counts: RemovalCounts,
 }
 
 impl<K, V> Removals<K, V> {
@@ -87,7 +85,6 @@ impl<K, V> Removals<K, V> {
         Self {
             keep,
             items: Vec::new(),
-            counts: RemovalCounts::default(),
         }
     }
 
@@ -96,14 +93,8 @@ impl<K, V> Removals<K, V> {
         self.keep
     }
 
-    /// Counts a removal whose entry nobody needs to see.
-    pub(crate) fn note(&mut self, cause: RemovalCause) {
-        self.counts.record(cause);
-    }
-
-    /// Counts a removal and keeps the entry for the listener, if there is one.
+    /// Keeps a removed entry for the listener, if there is one.
     pub(crate) fn push(&mut self, key: K, value: V, cause: RemovalCause) {
-        self.counts.record(cause);
         if self.keep {
             self.items.push((key, value, cause));
         }
@@ -119,7 +110,6 @@ mod tests {
         let mut ignored = Removals::new(false);
         ignored.push(1, 2, RemovalCause::Size);
         assert!(ignored.items.is_empty());
-        assert_eq!(ignored.counts.size, 1);
         let mut kept = Removals::new(true);
         kept.push(1, 2, RemovalCause::Expired);
         assert_eq!(kept.items, vec![(1, 2, RemovalCause::Expired)]);

@@ -201,7 +201,7 @@ where
         entry
     }
 
-    /// Removes the entry at `index`, counting it in `out` (and keeping it for the listener).
+    /// Removes the entry at `index` and counts it (keeping it in `out` for the listener).
     pub(super) fn remove_index(
         &mut self,
         index: u32,
@@ -210,10 +210,9 @@ where
         out: &mut Removals<K, V>,
     ) -> V {
         let entry = self.detach(index, ctx);
+        self.counters.removals.record(cause);
         if out.wants() {
             out.push(entry.key, entry.value.clone(), cause);
-        } else {
-            out.note(cause);
         }
         entry.value
     }
@@ -350,6 +349,7 @@ where
         }
         if !self.charge(weight, ctx, out)? {
             self.counters.inserts += 1;
+            self.counters.removals.record(RemovalCause::Size);
             out.push(key, value, RemovalCause::Size);
             return Ok(());
         }
@@ -412,9 +412,8 @@ where
         let old = std::mem::replace(&mut entry.value, value);
         if out.wants() {
             out.push(entry.key.clone(), old, RemovalCause::Replaced);
-        } else {
-            out.note(RemovalCause::Replaced);
         }
+        self.counters.removals.record(RemovalCause::Replaced);
         self.note_deadline(deadline);
         match (had_ttl, expires_at != NEVER) {
             (false, true) => self.expiring += 1,
@@ -505,7 +504,7 @@ mod tests {
             shard.insert_if_absent(1, "a", 2, 1, NEVER, &ctx, &mut out),
             Ok(None)
         );
-        assert_eq!(out.counts.expired, 1);
+        assert_eq!(shard.counters.removals.expired, 1);
         assert_eq!(shard.get(1, "a", &ctx.now, NEVER), Some(&2));
         assert_eq!(shard.peek(1, "a", &ctx.now, NEVER), Some(&2));
     }

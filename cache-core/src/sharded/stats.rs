@@ -40,6 +40,16 @@ impl RemovalCounts {
         self.replaced += other.replaced;
         self.removed += other.removed;
     }
+
+    /// What was counted since `earlier`, a copy of these counts taken before.
+    pub(crate) fn since(&self, earlier: &RemovalCounts) -> RemovalCounts {
+        RemovalCounts {
+            expired: self.expired - earlier.expired,
+            size: self.size - earlier.size,
+            replaced: self.replaced - earlier.replaced,
+            removed: self.removed - earlier.removed,
+        }
+    }
 }
 
 /// What one shard has done since the cache was built.

@@ -161,19 +161,18 @@ where
     ) -> R {
         let cell = &self.inner.shards[index];
         let mut out = Removals::new(self.inner.listener.is_some());
-        let (result, writes, entries_delta) = {
+        let (result, writes, entries_delta, removals) = {
             let mut shard = self.inner.instruments.write(&cell.lock, &self.inner.clock);
-            let before = shard.len();
+            // Only the metrics read these differences; without them the compiler drops them.
+            let (entries, removed) = (shard.len(), shard.counters.removals);
             let result = op(&mut shard, ctx, &mut out);
-            shard.counters.removals.add(&out.counts);
-            let delta = shard.len() as i64 - before as i64;
-            (result, shard.counters.writes, delta)
+            let delta = shard.len() as i64 - entries as i64;
+            let removals = shard.counters.removals.since(&removed);
+            (result, shard.counters.writes, delta, removals)
         };
-        self.inner.instruments.write_effect(
-            entries_delta,
-            size_of::<Entry<K, V>>() + 8,
-            &out.counts,
-        );
+        self.inner
+            .instruments
+            .write_effect(entries_delta, size_of::<Entry<K, V>>() + 8, &removals);
         if let Some(listener) = &self.inner.listener {
             listener.notify(std::mem::take(&mut out.items));
         }
