@@ -85,35 +85,43 @@ where
         }
     }
 
+    /// Removes one entry: promotes and rotates past the entries that earned another round until
+    /// it meets one that did not (or an expired one). Each round costs a promotion or a frequency
+    /// point, so the loop ends; it returns at once when both queues are empty.
     fn evict_one(&mut self, ctx: &WriteContext<'_>, out: &mut Removals<K, V>) {
-        let from_small = !self.small.is_empty()
-            && (self.small.weight > self.small_target.get() || self.main.is_empty());
-        let queue = if from_small { &self.small } else { &self.main };
-        let Some(index) = queue.front() else {
-            return;
-        };
-        let entry = self.slab.get(index);
-        if entry.can_expire(ctx.time_to_idle) && entry.is_expired(ctx.now.get(), ctx.time_to_idle) {
-            self.remove_index(index, RemovalCause::Expired, ctx, out);
-            return;
-        }
-        let frequency = entry.frequency();
-        let hash = entry.hash;
-        if from_small {
-            if frequency >= PROMOTION_FREQUENCY {
-                entry.set_frequency(0);
-                self.small.unlink(&mut self.slab, index);
-                self.main.push_back(&mut self.slab, index);
-            } else {
-                self.ghost.remember(hash, Origin::Small);
-                self.remove_index(index, RemovalCause::Size, ctx, out);
+        loop {
+            let from_small = !self.small.is_empty()
+                && (self.small.weight > self.small_target.get() || self.main.is_empty());
+            let queue = if from_small { &self.small } else { &self.main };
+            let Some(index) = queue.front() else {
+                return;
+            };
+            let entry = self.slab.get(index);
+            if entry.can_expire(ctx.time_to_idle)
+                && entry.is_expired(ctx.now.get(), ctx.time_to_idle)
+            {
+                self.remove_index(index, RemovalCause::Expired, ctx, out);
+                return;
             }
-        } else if frequency > 0 {
-            entry.set_frequency(frequency - 1);
-            self.main.rotate(&self.slab);
-        } else {
-            self.ghost.remember(hash, Origin::Main);
+            let frequency = entry.frequency();
+            let hash = entry.hash;
+            if from_small {
+                if frequency >= PROMOTION_FREQUENCY {
+                    entry.set_frequency(0);
+                    self.small.unlink(&mut self.slab, index);
+                    self.main.push_back(&mut self.slab, index);
+                    continue;
+                }
+                self.ghost.remember(hash, Origin::Small);
+            } else if frequency > 0 {
+                entry.set_frequency(frequency - 1);
+                self.main.rotate(&self.slab);
+                continue;
+            } else {
+                self.ghost.remember(hash, Origin::Main);
+            }
             self.remove_index(index, RemovalCause::Size, ctx, out);
+            return;
         }
     }
 
