@@ -7,7 +7,7 @@
 
 use std::process::Command;
 
-use crate::replay::{Outcome, replay};
+use crate::replay::{Outcome, Pacing, replay};
 use crate::systems::System;
 use crate::{TTL, workloads};
 
@@ -55,7 +55,7 @@ pub(crate) fn run_if_asked(systems: &[System]) -> bool {
         .expect("a known system");
     let streams = workloads::ttl(ops, 2);
     let cache = (system.build)(ttl_capacity(ops), Some(TTL));
-    let outcome = replay(&*cache, &streams);
+    let outcome = replay(&*cache, &streams, Pacing::Free);
     println!(
         "{} {}",
         outcome.ops_per_sec,

@@ -26,7 +26,7 @@ mod workloads;
 
 use std::time::Duration;
 
-use replay::{Outcome, replay};
+use replay::{Outcome, Pacing, replay};
 use report::{Row, median};
 use systems::{CACHE_CORE, DASHMAP, MOKA, QUICK_CACHE, System};
 
@@ -72,7 +72,11 @@ fn main() {
         let streams = workloads::zipf(100_000, sizes.zipf_ops, 2);
         let systems = [CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP];
         rows.extend(measure("zipf", &systems, 10_000, 2, |system| {
-            Ok(replay(&*(system.build)(10_000, None), &streams))
+            Ok(replay(
+                &*(system.build)(10_000, None),
+                &streams,
+                Pacing::Free,
+            ))
         }));
     }
 
@@ -89,7 +93,13 @@ fn main() {
                 let streams = workloads::trace(&blocks, threads);
                 let systems = [CACHE_CORE, QUICK_CACHE, MOKA];
                 rows.extend(measure("oltp", &systems, capacity, threads, |system| {
-                    Ok(replay(&*(system.build)(capacity, None), &streams))
+                    Ok(replay(
+                        &*(system.build)(capacity, None),
+                        &streams,
+                        Pacing::InStep {
+                            run: workloads::TRACE_RUN,
+                        },
+                    ))
                 }));
             }
         }

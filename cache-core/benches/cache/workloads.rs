@@ -27,11 +27,16 @@ pub(crate) fn zipf(universe: usize, ops: usize, threads: usize) -> Vec<Vec<Op>> 
         .collect()
 }
 
-/// A recorded trace replayed as reads (insert on a miss), dealt to `threads` in runs of 64
-/// consecutive requests so each thread keeps the trace's locality.
+/// Consecutive requests of a trace that go to one thread.
+pub(crate) const TRACE_RUN: usize = 64;
+
+/// A recorded trace replayed as reads (insert on a miss), dealt to `threads` in runs of
+/// [`TRACE_RUN`] consecutive requests so each thread keeps the trace's locality (replayed with
+/// [`Pacing::InStep`](crate::replay::Pacing::InStep), they reach the cache in about the trace's
+/// order).
 pub(crate) fn trace(blocks: &[u64], threads: usize) -> Vec<Vec<Op>> {
-    let mut streams = vec![Vec::with_capacity(blocks.len() / threads + 64); threads];
-    for (run, chunk) in blocks.chunks(64).enumerate() {
+    let mut streams = vec![Vec::with_capacity(blocks.len() / threads + TRACE_RUN); threads];
+    for (run, chunk) in blocks.chunks(TRACE_RUN).enumerate() {
         streams[run % threads].extend(chunk.iter().map(|&block| Op::read(block & KEY_MASK)));
     }
     streams
