@@ -3,9 +3,9 @@
 //! Every system runs the same pre-built operation streams in this one process, interleaved
 //! (each repeat runs every system before the next repeat starts), three times unless
 //! `BENCH_REPEATS=<n>` asks for more; the table and `target/bench/cache.json` report medians.
-//! `BENCH_QUICK=1` shrinks every workload to seconds; `BENCH_ONLY=<workload>` (`zipf`, `oltp` or
-//! `ttl`) runs that one alone, and `BENCH_SYSTEM=<crates>` (`cache-core`, `moka`, ..., or a
-//! comma-separated list such as `cache-core,quick_cache`) those systems alone, for a profiler;
+//! `BENCH_QUICK=1` shrinks every workload to seconds; `BENCH_ONLY=<workloads>` (`zipf`, `oltp` or
+//! `ttl`, or a comma-separated list) runs those alone, and `BENCH_SYSTEM=<crates>` (`cache-core`,
+//! `moka`, ..., or a list such as `cache-core,quick_cache`) those systems alone, for a profiler;
 //! `BENCH_CAPACITY=<entries>` and `BENCH_THREADS=<n>` keep the OLTP rows of that capacity or
 //! thread count. Each replay thread is pinned to a core of its own where the platform allows
 //! (see `pin.rs`): unpinned, most single-thread OLTP runs at 8,000 entries came out a quarter
@@ -64,8 +64,12 @@ fn main() {
             memory_entries: 1_000_000,
         }
     };
-    let only = std::env::var("BENCH_ONLY").ok();
-    let selected = |workload: &str| only.as_deref().is_none_or(|only| only == workload);
+    let only = listed("BENCH_ONLY", &["zipf", "oltp", "ttl"]);
+    let selected = |workload: &str| only.as_ref().is_none_or(|only| only.contains(&workload));
+    listed(
+        "BENCH_SYSTEM",
+        &[CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP].map(|s| s.name),
+    );
     let mut rows = Vec::new();
 
     if selected("zipf") {
@@ -136,6 +140,7 @@ fn measure(
     threads: usize,
     run: impl Fn(&System) -> Result<Outcome, String>,
 ) -> Vec<Row> {
+    // Checked against every system of the bench in `main`.
     let only = std::env::var("BENCH_SYSTEM").ok();
     let systems: Vec<System> = systems
         .iter()
@@ -183,6 +188,28 @@ fn repeats() -> usize {
             "BENCH_REPEATS={wanted:?} is not a whole number of at least {MIN_REPEATS}"
         )),
     }
+}
+
+/// The comma-separated names the environment variable `var` lists, each of which must be one of
+/// `known`; `None` when it is unset.
+fn listed<'a>(var: &str, known: &[&'a str]) -> Option<Vec<&'a str>> {
+    let names = std::env::var(var).ok()?;
+    let chosen = names
+        .split(',')
+        .map(|name| {
+            known
+                .iter()
+                .copied()
+                .find(|&k| k == name)
+                .unwrap_or_else(|| {
+                    fail(&format!(
+                        "{var} lists {name:?}, which is not one of {}",
+                        known.join(", ")
+                    ))
+                })
+        })
+        .collect();
+    Some(chosen)
 }
 
 /// The values of `all` that the environment variable `name` keeps: all of them when it is unset,
