@@ -66,6 +66,7 @@ fn main() {
     };
     let only = listed("BENCH_ONLY", &["zipf", "oltp", "ttl"]);
     let selected = |workload: &str| only.as_ref().is_none_or(|only| only.contains(&workload));
+    // A name no workload has is an error here; each workload then keeps those of its systems.
     listed(
         "BENCH_SYSTEM",
         &[CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP].map(|s| s.name),
