@@ -30,6 +30,9 @@ use replay::{Outcome, Pacing, replay};
 use report::{Row, median};
 use systems::{CACHE_CORE, DASHMAP, MOKA, QUICK_CACHE, System};
 
+/// Every system of the bench; a workload runs those of them it suits.
+const ALL_SYSTEMS: [System; 4] = [CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP];
+
 /// The fewest repeats a measurement takes, and the default.
 const MIN_REPEATS: usize = 3;
 pub(crate) const TTL: Duration = Duration::from_secs(5);
@@ -64,18 +67,13 @@ fn main() {
             memory_entries: 1_000_000,
         }
     };
-    let only = listed("BENCH_ONLY", &["zipf", "oltp", "ttl"]);
-    let selected = |workload: &str| only.as_ref().is_none_or(|only| only.contains(&workload));
-    // A name no workload has is an error here; each workload then keeps those of its systems.
-    listed(
-        "BENCH_SYSTEM",
-        &[CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP].map(|s| s.name),
-    );
+    let workloads = env_filter("BENCH_ONLY", &["zipf", "oltp", "ttl"]);
+    let selected = |workload: &str| workloads.contains(&workload);
     let mut rows = Vec::new();
 
     if selected("zipf") {
         let streams = workloads::zipf(100_000, sizes.zipf_ops, 2);
-        let systems = [CACHE_CORE, QUICK_CACHE, MOKA, DASHMAP];
+        let systems = ALL_SYSTEMS;
         rows.extend(measure("zipf", &systems, 10_000, 2, |system| {
             Ok(replay(
                 &*(system.build)(10_000, None),
@@ -141,14 +139,10 @@ fn measure(
     threads: usize,
     run: impl Fn(&System) -> Result<Outcome, String>,
 ) -> Vec<Row> {
-    // Checked against every system of the bench in `main`.
-    let only = std::env::var("BENCH_SYSTEM").ok();
+    let chosen = env_filter("BENCH_SYSTEM", &ALL_SYSTEMS.map(|system| system.name));
     let systems: Vec<System> = systems
         .iter()
-        .filter(|system| {
-            only.as_deref()
-                .is_none_or(|only| only.split(',').any(|name| name == system.name))
-        })
+        .filter(|system| chosen.contains(&system.name))
         .copied()
         .collect();
     let repeats = repeats();
@@ -191,47 +185,27 @@ fn repeats() -> usize {
     }
 }
 
-/// The comma-separated names the environment variable `var` lists, each of which must be one of
-/// `known`; `None` when it is unset.
-fn listed<'a>(var: &str, known: &[&'a str]) -> Option<Vec<&'a str>> {
-    let names = std::env::var(var).ok()?;
-    let chosen = names
+/// The values of `all` that the environment variable `name` keeps: all of them when it is unset,
+/// else those it lists, comma-separated, each of which must be among them.
+fn env_filter<T: Copy + std::fmt::Display>(name: &str, all: &[T]) -> Vec<T> {
+    let Ok(wanted) = std::env::var(name) else {
+        return all.to_vec();
+    };
+    wanted
         .split(',')
-        .map(|name| {
-            known
-                .iter()
+        .map(|part| {
+            all.iter()
                 .copied()
-                .find(|&k| k == name)
+                .find(|value| value.to_string() == part)
                 .unwrap_or_else(|| {
+                    let known: Vec<String> = all.iter().map(T::to_string).collect();
                     fail(&format!(
-                        "{var} lists {name:?}, which is not one of {}",
+                        "{name} lists {part:?}, which is not one of {}",
                         known.join(", ")
                     ))
                 })
         })
-        .collect();
-    Some(chosen)
-}
-
-/// The values of `all` that the environment variable `name` keeps: all of them when it is unset,
-/// else the one it names, which must be among them.
-fn env_filter<T>(name: &str, all: &[T]) -> Vec<T>
-where
-    T: Copy + PartialEq + std::str::FromStr + std::fmt::Display,
-{
-    let Ok(wanted) = std::env::var(name) else {
-        return all.to_vec();
-    };
-    match wanted.parse::<T>() {
-        Ok(value) if all.contains(&value) => vec![value],
-        _ => {
-            let known: Vec<String> = all.iter().map(T::to_string).collect();
-            fail(&format!(
-                "{name}={wanted:?} is not one of {}",
-                known.join(", ")
-            ))
-        }
-    }
+        .collect()
 }
 
 fn fail(message: &str) -> ! {
