@@ -5,7 +5,8 @@
 //! Checked after every operation: a read returns exactly the model's live value, never an expired
 //! or stale one (the model forgets what the listener reports as evicted for size); the cache never
 //! holds more than its capacity; the statistics add up. A rejecting cache never evicts, and
-//! refuses exactly the writes the model says do not fit.
+//! refuses exactly the writes the model says do not fit. An evicting cache also runs with a weigher
+//! (a value `v` weighs `v + 1`), so that replacements grow and shrink entries.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -40,6 +41,8 @@ enum Op {
     RetainEven,
     Sweep,
     Advance(u64),
+    Clear,
+    SetCapacity(u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -56,6 +59,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::RetainEven),
         1 => Just(Op::Sweep),
         2 => (0u64..3).prop_map(Op::Advance),
+        1 => Just(Op::Clear),
+        1 => (1u64..16).prop_map(Op::SetCapacity),
     ]
 }
 
@@ -117,7 +122,8 @@ fn seconds(clock: &MockClock) -> u64 {
     clock.now() / 1_000_000_000
 }
 
-fn check_stats(stats: &CacheStats, reads: u64, capacity: u64) {
+/// Checks that the counters add up and that the cache holds no more than `ceiling`.
+fn check_stats(stats: &CacheStats, reads: u64, ceiling: u64) {
     let left = stats.removals.replaced
         + stats.removals.size
         + stats.removals.expired
@@ -128,12 +134,28 @@ fn check_stats(stats: &CacheStats, reads: u64, capacity: u64) {
         "stats do not add up: {stats:?}"
     );
     assert_eq!(stats.hits + stats.misses, reads);
-    assert!(stats.weight <= capacity, "over capacity: {stats:?}");
+    assert!(stats.weight <= ceiling, "over capacity: {stats:?}");
 }
 
-fn run(ops: Vec<Op>, capacity: u64, shards: usize, mode: EvictionMode, tti: Option<u64>) {
+/// How a run's cache weighs its entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Weights {
+    One,
+    ValuePlusOne,
+}
+
+fn run(
+    ops: Vec<Op>,
+    mut capacity: u64,
+    shards: usize,
+    mode: EvictionMode,
+    tti: Option<u64>,
+    weights: Weights,
+) {
     // An evicting cache needs room in every shard.
     let shards = shards.min(1 << capacity.ilog2());
+    // The model counts entries: a rejecting cache's refusals are only exact by count.
+    assert!(mode == EvictionMode::Evict || weights == Weights::One);
     let clock = MockClock::new();
     let evicted = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&evicted);
@@ -141,6 +163,10 @@ fn run(ops: Vec<Op>, capacity: u64, shards: usize, mode: EvictionMode, tti: Opti
     let builder = match tti {
         Some(tti) => builder.time_to_idle(Duration::from_secs(tti)),
         None => builder,
+    };
+    let builder = match weights {
+        Weights::One => builder,
+        Weights::ValuePlusOne => builder.weigher(|_, value: &u32| value + 1),
     };
     let cache: ShardedCache<u8, u32> = builder
         .shards(shards)
@@ -159,6 +185,9 @@ fn run(ops: Vec<Op>, capacity: u64, shards: usize, mode: EvictionMode, tti: Opti
         ..Model::default()
     };
     let mut reads = 0;
+    // A rejecting cache keeps what it holds when its capacity shrinks, and admits nothing until
+    // it is below the new one.
+    let mut ceiling = capacity;
     for op in ops {
         let now = seconds(&clock);
         let ttl = |ttl: Option<u64>| ttl.map(Duration::from_secs);
@@ -231,6 +260,19 @@ fn run(ops: Vec<Op>, capacity: u64, shards: usize, mode: EvictionMode, tti: Opti
                 cache.sweep_expired();
             }
             Op::Advance(by) => clock.advance(Duration::from_secs(by)),
+            Op::Clear => {
+                cache.clear();
+                model.entries.clear();
+            }
+            Op::SetCapacity(to) => {
+                capacity = if exact { to } else { to.max(shards as u64) };
+                cache.set_capacity(capacity);
+                ceiling = if exact {
+                    capacity.max(cache.weighted_size())
+                } else {
+                    capacity
+                };
+            }
         }
         for key in evicted.lock().unwrap().drain(..) {
             assert!(!exact, "a rejecting cache evicted {key}");
@@ -250,7 +292,9 @@ fn run(ops: Vec<Op>, capacity: u64, shards: usize, mode: EvictionMode, tti: Opti
                 .iter()
                 .all(|entry| model.live(entry.key, now) == Some(entry.value))
         );
-        check_stats(&cache.stats(), reads, capacity);
+        let stats = cache.stats();
+        ceiling = ceiling.min(capacity.max(stats.weight));
+        check_stats(&stats, reads, ceiling);
     }
 }
 
@@ -263,8 +307,9 @@ proptest! {
         capacity in 1u64..16,
         shards in prop::sample::select(vec![1usize, 2, 4]),
         tti in prop::option::of(1u64..4),
+        weights in prop::sample::select(vec![Weights::One, Weights::ValuePlusOne]),
     ) {
-        run(ops, capacity, shards, EvictionMode::Evict, tti);
+        run(ops, capacity, shards, EvictionMode::Evict, tti, weights);
     }
 
     #[test]
@@ -274,6 +319,6 @@ proptest! {
         shards in prop::sample::select(vec![1usize, 2, 4]),
         tti in prop::option::of(1u64..4),
     ) {
-        run(ops, capacity, shards, EvictionMode::Reject, tti);
+        run(ops, capacity, shards, EvictionMode::Reject, tti, Weights::One);
     }
 }

@@ -13,6 +13,8 @@
 //! Reads only bump a saturating counter, which keeps the read path free of writes to shared
 //! structures.
 
+#![allow(unsafe_code)]
+
 use super::context::{Budget, WriteContext};
 use super::entry::NEVER;
 use super::ghost::{Ghost, Origin};
@@ -96,11 +98,14 @@ where
             let Some(index) = queue.front() else {
                 return;
             };
-            let entry = self.slab.get(index);
+            // SAFETY: `index` heads a queue, so it is live, and so are the other members of
+            // both queues (the shard's invariant). The blocks below rest on this too.
+            let entry = unsafe { self.slab.get(index) };
             if entry.can_expire(ctx.time_to_idle)
                 && entry.is_expired(ctx.now.get(), ctx.time_to_idle)
             {
-                self.remove_index(index, RemovalCause::Expired, ctx, out);
+                // SAFETY: see above.
+                unsafe { self.remove_index(index, RemovalCause::Expired, ctx, out) };
                 return;
             }
             let frequency = entry.frequency();
@@ -108,19 +113,24 @@ where
             if from_small {
                 if frequency >= PROMOTION_FREQUENCY {
                     entry.set_frequency(0);
-                    self.small.unlink(&mut self.slab, index);
-                    self.main.push_back(&mut self.slab, index);
+                    // SAFETY: see above; `index` leaves the small queue before it joins main.
+                    unsafe {
+                        self.small.unlink(&mut self.slab, index);
+                        self.main.push_back(&mut self.slab, index);
+                    }
                     continue;
                 }
                 self.ghost.remember(hash, Origin::Small);
             } else if frequency > 0 {
                 entry.set_frequency(frequency - 1);
-                self.main.rotate(&self.slab);
+                // SAFETY: see above.
+                unsafe { self.main.rotate(&self.slab) };
                 continue;
             } else {
                 self.ghost.remember(hash, Origin::Main);
             }
-            self.remove_index(index, RemovalCause::Size, ctx, out);
+            // SAFETY: see above.
+            unsafe { self.remove_index(index, RemovalCause::Size, ctx, out) };
             return;
         }
     }
@@ -167,7 +177,8 @@ where
             if let Some(entry) = self.slab.slot(index) {
                 let deadline = entry.deadline(ctx.time_to_idle);
                 if ctx.now.get() >= deadline {
-                    self.remove_index(index, RemovalCause::Expired, ctx, out);
+                    // SAFETY: the slot holds an entry, so `index` is live.
+                    unsafe { self.remove_index(index, RemovalCause::Expired, ctx, out) };
                 } else {
                     self.pass_earliest = self.pass_earliest.min(deadline);
                 }
@@ -206,7 +217,9 @@ where
             }
         }
         for &(index, cause) in &doomed {
-            self.remove_index(index, cause, ctx, out);
+            // SAFETY: each index was live when listed and is listed once; removing one entry
+            // frees no other.
+            unsafe { self.remove_index(index, cause, ctx, out) };
         }
         Swept {
             removed: doomed.len(),

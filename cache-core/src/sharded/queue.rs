@@ -1,4 +1,10 @@
 //! An intrusive FIFO threaded through the slab: O(1) push, unlink and rotation, no allocation.
+//!
+//! The links are slab indexes, followed without checks (see [`super::slab`]), so the operations
+//! that follow them are `unsafe`: their caller vouches for the queue's invariant, that every
+//! member is live in the slab it passes and links to members only.
+
+#![allow(unsafe_code)]
 
 use super::entry::{NIL, QueueId};
 use super::slab::Slab;
@@ -33,10 +39,15 @@ impl Fifo {
         (self.head != NIL).then_some(self.head)
     }
 
+    /// Appends the live entry at `index`, which is in no queue.
+    ///
+    /// # Safety
+    /// `index` is live in `slab`, and so is every member of this queue.
     #[inline]
-    pub(crate) fn push_back<K, V>(&mut self, slab: &mut Slab<K, V>, index: u32) {
+    pub(crate) unsafe fn push_back<K, V>(&mut self, slab: &mut Slab<K, V>, index: u32) {
         let head = self.head;
-        let entry = slab.get_mut(index);
+        // SAFETY: `index` is live (the caller's promise).
+        let entry = unsafe { slab.get_mut(index) };
         entry.queue = self.id;
         self.weight += entry.weight();
         if head == NIL {
@@ -45,23 +56,35 @@ impl Fifo {
             self.head = index;
             return;
         }
-        let tail = std::mem::replace(&mut slab.get_mut(head).prev, index);
-        let entry = slab.get_mut(index);
-        entry.prev = tail;
-        entry.next = head;
-        slab.get_mut(tail).next = index;
-    }
-
-    /// Sends the oldest entry to the back.
-    pub(crate) fn rotate<K, V>(&mut self, slab: &Slab<K, V>) {
-        if self.head != NIL {
-            self.head = slab.get(self.head).next;
+        // SAFETY: the head is a member, and the ring's tail, linked from it, is one too.
+        unsafe {
+            let tail = std::mem::replace(&mut slab.get_mut(head).prev, index);
+            let entry = slab.get_mut(index);
+            entry.prev = tail;
+            entry.next = head;
+            slab.get_mut(tail).next = index;
         }
     }
 
+    /// Sends the oldest entry to the back.
+    ///
+    /// # Safety
+    /// Every member of this queue is live in `slab`.
+    pub(crate) unsafe fn rotate<K, V>(&mut self, slab: &Slab<K, V>) {
+        if self.head != NIL {
+            // SAFETY: the head is a member.
+            self.head = unsafe { slab.get(self.head) }.next;
+        }
+    }
+
+    /// Takes the entry at `index` out of this queue.
+    ///
+    /// # Safety
+    /// `index` is a member of this queue, and every member is live in `slab`.
     #[inline]
-    pub(crate) fn unlink<K, V>(&mut self, slab: &mut Slab<K, V>, index: u32) {
-        let entry = slab.get_mut(index);
+    pub(crate) unsafe fn unlink<K, V>(&mut self, slab: &mut Slab<K, V>, index: u32) {
+        // SAFETY: `index` is a member.
+        let entry = unsafe { slab.get_mut(index) };
         debug_assert_eq!(entry.queue, self.id);
         let (prev, next) = (entry.prev, entry.next);
         entry.prev = NIL;
@@ -71,8 +94,11 @@ impl Fifo {
             self.head = NIL;
             return;
         }
-        slab.get_mut(prev).next = next;
-        slab.get_mut(next).prev = prev;
+        // SAFETY: a member's neighbours are members.
+        unsafe {
+            slab.get_mut(prev).next = next;
+            slab.get_mut(next).prev = prev;
+        }
         if self.head == index {
             self.head = next;
         }
@@ -101,20 +127,23 @@ mod tests {
     fn fifo_order_and_unlink_from_the_middle() {
         let (mut slab, idx) = slab_of(4);
         let mut fifo = Fifo::new(QueueId::Main);
-        for &i in &idx {
-            fifo.push_back(&mut slab, i);
+        // SAFETY: no index of the slab is ever removed; each is pushed once, unlinked once.
+        unsafe {
+            for &i in &idx {
+                fifo.push_back(&mut slab, i);
+            }
+            assert_eq!(fifo.weight, 4);
+            fifo.unlink(&mut slab, idx[1]);
+            fifo.unlink(&mut slab, idx[3]);
+            assert_eq!(fifo.front(), Some(idx[0]));
+            fifo.unlink(&mut slab, idx[0]);
+            assert_eq!(fifo.front(), Some(idx[2]));
+            fifo.unlink(&mut slab, idx[2]);
+            assert_eq!(fifo.front(), None);
+            assert!(fifo.is_empty());
+            assert_eq!(fifo.weight, 0);
+            assert_eq!(slab.get(idx[2]).queue, QueueId::Main);
         }
-        assert_eq!(fifo.weight, 4);
-        fifo.unlink(&mut slab, idx[1]);
-        fifo.unlink(&mut slab, idx[3]);
-        assert_eq!(fifo.front(), Some(idx[0]));
-        fifo.unlink(&mut slab, idx[0]);
-        assert_eq!(fifo.front(), Some(idx[2]));
-        fifo.unlink(&mut slab, idx[2]);
-        assert_eq!(fifo.front(), None);
-        assert!(fifo.is_empty());
-        assert_eq!(fifo.weight, 0);
-        assert_eq!(slab.get(idx[2]).queue, QueueId::Main);
     }
 
     /// The indexes from front to back, walking the ring once.
@@ -123,11 +152,14 @@ mod tests {
             return Vec::new();
         };
         let mut order = vec![head];
-        let mut at = slab.get(head).next;
-        while at != head {
-            assert_eq!(slab.get(slab.get(at).prev).next, at, "links agree");
-            order.push(at);
-            at = slab.get(at).next;
+        // SAFETY: the tests remove nothing from the slab.
+        unsafe {
+            let mut at = slab.get(head).next;
+            while at != head {
+                assert_eq!(slab.get(slab.get(at).prev).next, at, "links agree");
+                order.push(at);
+                at = slab.get(at).next;
+            }
         }
         order
     }
@@ -136,18 +168,21 @@ mod tests {
     fn rotation_sends_the_front_to_the_back() {
         let (mut slab, idx) = slab_of(4);
         let mut fifo = Fifo::new(QueueId::Main);
-        fifo.rotate(&slab);
-        assert!(fifo.is_empty());
-        for &i in &idx[..3] {
-            fifo.push_back(&mut slab, i);
+        // SAFETY: no index of the slab is ever removed; each is pushed once, unlinked once.
+        unsafe {
+            fifo.rotate(&slab);
+            assert!(fifo.is_empty());
+            for &i in &idx[..3] {
+                fifo.push_back(&mut slab, i);
+            }
+            fifo.rotate(&slab);
+            assert_eq!(order(&fifo, &slab), [idx[1], idx[2], idx[0]]);
+            fifo.push_back(&mut slab, idx[3]);
+            assert_eq!(order(&fifo, &slab), [idx[1], idx[2], idx[0], idx[3]]);
+            fifo.unlink(&mut slab, idx[1]);
+            fifo.rotate(&slab);
+            assert_eq!(order(&fifo, &slab), [idx[0], idx[3], idx[2]]);
+            assert_eq!(fifo.weight, 3);
         }
-        fifo.rotate(&slab);
-        assert_eq!(order(&fifo, &slab), [idx[1], idx[2], idx[0]]);
-        fifo.push_back(&mut slab, idx[3]);
-        assert_eq!(order(&fifo, &slab), [idx[1], idx[2], idx[0], idx[3]]);
-        fifo.unlink(&mut slab, idx[1]);
-        fifo.rotate(&slab);
-        assert_eq!(order(&fifo, &slab), [idx[0], idx[3], idx[2]]);
-        assert_eq!(fifo.weight, 3);
     }
 }

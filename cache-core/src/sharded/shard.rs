@@ -1,6 +1,8 @@
 //! One shard: a hash table of slab indexes, the entries, and the S3-FIFO queues, all behind the
 //! shard's lock. Reads take `&self`; writes take `&mut self`.
 
+#![allow(unsafe_code)]
+
 use std::borrow::Borrow;
 
 use hashbrown::HashTable;
@@ -47,6 +49,14 @@ impl Slot {
 /// Laid out in this order (`repr(C)`) for the caches: behind the 8-byte lock word, the table and
 /// the slab's entries fill the rest of the first line, so that a read finds its entry from one
 /// line and counts itself on the next, where the fields every write needs follow.
+///
+/// # Invariant
+///
+/// The slab is accessed without checks (see [`super::slab`]) on the strength of this: every index
+/// in the table is live, and so is every member of the two queues; a live entry is in the table
+/// once and in the queue its `queue` field names. An entry enters all three in `insert_new` and
+/// leaves all three in `detach`, before the slab frees it; no other code keeps an index across a
+/// removal.
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct Shard<K, V> {
@@ -116,7 +126,8 @@ where
         let short = Slot::short(hash);
         self.table
             .find(Slot::table_hash(short), |slot| {
-                slot.hash == short && self.slab.get(slot.index).key.borrow() == key
+                // SAFETY: the table holds live indexes (the invariant).
+                slot.hash == short && unsafe { self.slab.get(slot.index) }.key.borrow() == key
             })
             .map(|slot| slot.index)
     }
@@ -128,7 +139,9 @@ where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        let entry = self.slab.get(self.find(hash, key)?);
+        let index = self.find(hash, key)?;
+        // SAFETY: `find` answers with an index from the table.
+        let entry = unsafe { self.slab.get(index) };
         if entry.can_expire(time_to_idle) {
             let now = now.get();
             if entry.is_expired(now, time_to_idle) {
@@ -148,7 +161,9 @@ where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        let entry = self.slab.get(self.find(hash, key)?);
+        let index = self.find(hash, key)?;
+        // SAFETY: `find` answers with an index from the table.
+        let entry = unsafe { self.slab.get(index) };
         let expired = entry.can_expire(time_to_idle) && entry.is_expired(now.get(), time_to_idle);
         (!expired).then_some(&entry.value)
     }
@@ -167,23 +182,32 @@ where
         Q: Eq + ?Sized,
     {
         let index = self.find(hash, key)?;
-        let entry = self.slab.get(index);
+        // SAFETY: `find` answers with an index from the table.
+        let entry = unsafe { self.slab.get(index) };
         if entry.can_expire(ctx.time_to_idle) && entry.is_expired(ctx.now.get(), ctx.time_to_idle) {
-            self.remove_index(index, RemovalCause::Expired, ctx, out);
+            // SAFETY: as above.
+            unsafe { self.remove_index(index, RemovalCause::Expired, ctx, out) };
             return None;
         }
         Some(index)
     }
 
     /// Unlinks the entry at `index` from every structure and returns its capacity.
-    fn detach(&mut self, index: u32, ctx: &WriteContext<'_>) -> Entry<K, V> {
+    ///
+    /// # Safety
+    /// `index` is live.
+    unsafe fn detach(&mut self, index: u32, ctx: &WriteContext<'_>) -> Entry<K, V> {
         let (hash, queue) = {
-            let entry = self.slab.get(index);
+            // SAFETY: `index` is live (the caller's promise).
+            let entry = unsafe { self.slab.get(index) };
             (entry.hash, entry.queue)
         };
-        match queue {
-            QueueId::Small => self.small.unlink(&mut self.slab, index),
-            QueueId::Main => self.main.unlink(&mut self.slab, index),
+        // SAFETY: a live entry is a member of the queue it names, whose members are live.
+        unsafe {
+            match queue {
+                QueueId::Small => self.small.unlink(&mut self.slab, index),
+                QueueId::Main => self.main.unlink(&mut self.slab, index),
+            }
         }
         let table_hash = Slot::table_hash(hash);
         if let Ok(found) = self
@@ -192,7 +216,8 @@ where
         {
             found.remove();
         }
-        let entry = self.slab.remove(index);
+        // SAFETY: live until here, and now in neither the table nor a queue.
+        let entry = unsafe { self.slab.remove(index) };
         self.weight -= entry.weight();
         if entry.expires_at != NEVER {
             self.expiring -= 1;
@@ -202,14 +227,18 @@ where
     }
 
     /// Removes the entry at `index` and counts it (keeping it in `out` for the listener).
-    pub(super) fn remove_index(
+    ///
+    /// # Safety
+    /// `index` is live.
+    pub(super) unsafe fn remove_index(
         &mut self,
         index: u32,
         cause: RemovalCause,
         ctx: &WriteContext<'_>,
         out: &mut Removals<K, V>,
     ) -> V {
-        let entry = self.detach(index, ctx);
+        // SAFETY: `index` is live (the caller's promise).
+        let entry = unsafe { self.detach(index, ctx) };
         self.counters.removals.record(cause);
         if out.wants() {
             out.push(entry.key, entry.value.clone(), cause);
@@ -233,10 +262,13 @@ where
         self.begin_write(ctx, out);
         match self.live_index(hash, &key, ctx, out) {
             Some(index) => {
-                if !self.reserve_growth(index, weight, ctx) {
-                    return Err(Full);
+                // SAFETY: `live_index` answers with an index from the table.
+                unsafe {
+                    if !self.reserve_growth(index, weight, ctx) {
+                        return Err(Full);
+                    }
+                    self.replace_at(index, value, weight, expires_at, ctx, out);
                 }
-                self.replace_at(index, value, weight, expires_at, ctx, out);
                 Ok(())
             }
             None => self.insert_new(hash, key, value, weight, expires_at, ctx, out),
@@ -258,7 +290,8 @@ where
         self.begin_write(ctx, out);
         match self.live_index(hash, &key, ctx, out) {
             Some(index) => {
-                let entry = self.slab.get(index);
+                // SAFETY: `live_index` answers with an index from the table.
+                let entry = unsafe { self.slab.get(index) };
                 entry.touch();
                 if ctx.time_to_idle != NEVER {
                     entry.record_access(ctx.now.get());
@@ -290,17 +323,22 @@ where
         Q: Eq + ?Sized,
     {
         self.begin_write(ctx, out);
-        match self.live_index(hash, key, ctx, out) {
-            Some(index) if matches(&self.slab.get(index).value) => {
-                let weight = weigh(&self.slab.get(index).key, &value);
-                if !self.reserve_growth(index, weight, ctx) {
-                    return Err(value);
-                }
-                self.replace_at(index, value, weight, expires_at, ctx, out);
-                Ok(true)
+        let Some(index) = self.live_index(hash, key, ctx, out) else {
+            return Ok(false);
+        };
+        // SAFETY: `live_index` answers with an index from the table.
+        unsafe {
+            let entry = self.slab.get(index);
+            if !matches(&entry.value) {
+                return Ok(false);
             }
-            _ => Ok(false),
+            let weight = weigh(&entry.key, &value);
+            if !self.reserve_growth(index, weight, ctx) {
+                return Err(value);
+            }
+            self.replace_at(index, value, weight, expires_at, ctx, out);
         }
+        Ok(true)
     }
 
     /// Removes the live entry under `key` when `matches` accepts its value.
@@ -318,8 +356,11 @@ where
     {
         self.begin_write(ctx, out);
         let index = self.live_index(hash, key, ctx, out)?;
-        matches(&self.slab.get(index).value)
-            .then(|| self.remove_index(index, RemovalCause::Removed, ctx, out))
+        // SAFETY: `live_index` answers with an index from the table.
+        unsafe {
+            matches(&self.slab.get(index).value)
+                .then(|| self.remove_index(index, RemovalCause::Removed, ctx, out))
+        }
     }
 
     fn begin_write(&mut self, ctx: &WriteContext<'_>, out: &mut Removals<K, V>) {
@@ -367,10 +408,13 @@ where
             |slot| Slot::table_hash(slot.hash),
         );
         let filling = self.weight + weight <= self.capacity.saturating_sub(self.small_target.get());
-        if returned.is_some() || filling {
-            self.main.push_back(&mut self.slab, index);
-        } else {
-            self.small.push_back(&mut self.slab, index);
+        // SAFETY: `index` was just inserted, into the table and no queue; queue members are live.
+        unsafe {
+            if returned.is_some() || filling {
+                self.main.push_back(&mut self.slab, index);
+            } else {
+                self.small.push_back(&mut self.slab, index);
+            }
         }
         self.weight += weight;
         if expires_at != NEVER {
@@ -381,7 +425,10 @@ where
     }
 
     /// Replaces the value of the entry at `index`; any growth in weight is already reserved.
-    fn replace_at(
+    ///
+    /// # Safety
+    /// `index` is live.
+    unsafe fn replace_at(
         &mut self,
         index: u32,
         value: V,
@@ -390,17 +437,22 @@ where
         ctx: &WriteContext<'_>,
         out: &mut Removals<K, V>,
     ) {
-        let old_weight = self.slab.get(index).weight();
+        // SAFETY: `index` is live (the caller's promise), here and below.
+        let (old_weight, queue) = unsafe {
+            let entry = self.slab.get(index);
+            (entry.weight(), entry.queue)
+        };
         if weight < old_weight {
             ctx.budget.release(old_weight - weight);
         }
-        let queue = match self.slab.get(index).queue {
+        let queue = match queue {
             QueueId::Small => &mut self.small,
             QueueId::Main => &mut self.main,
         };
         queue.weight = queue.weight - old_weight + weight;
         self.weight = self.weight - old_weight + weight;
-        let entry = self.slab.get_mut(index);
+        // SAFETY: as above.
+        let entry = unsafe { self.slab.get_mut(index) };
         let had_ttl = entry.expires_at != NEVER;
         entry.set_weight(weight);
         entry.expires_at = expires_at;
@@ -425,8 +477,12 @@ where
     }
 
     /// Reserves what replacing the entry at `index` by one of `weight` adds to the capacity.
-    fn reserve_growth(&self, index: u32, weight: u64, ctx: &WriteContext<'_>) -> bool {
-        let old_weight = self.slab.get(index).weight();
+    ///
+    /// # Safety
+    /// `index` is live.
+    unsafe fn reserve_growth(&self, index: u32, weight: u64, ctx: &WriteContext<'_>) -> bool {
+        // SAFETY: `index` is live (the caller's promise).
+        let old_weight = unsafe { self.slab.get(index) }.weight();
         weight <= old_weight || self.reserve(weight - old_weight, ctx)
     }
 
