@@ -17,6 +17,14 @@
 //!   labelled `store = "sharded"`, or `store = "moka"` for the moka-backed store).
 //! - `test-support`: the [`Store`] conformance suite.
 //! - `moka`: a [`Store`] over `moka::future::Cache`.
+//!
+//! # Unsafe code
+//!
+//! Only in the shard's storage (`sharded/slab.rs`, `queue.rs`, `shard.rs`, `eviction.rs`): the
+//! slab of entries is read by index without bounds or occupancy checks, which are 9% to 10% of a
+//! replay's instructions. Each shard keeps every index in its table and queues live, each
+//! `unsafe` block says which part of that invariant it rests on, and debug builds check every
+//! access anyway.
 
 mod cache_store;
 mod clock;
