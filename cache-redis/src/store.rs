@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cache_core::{InputError, Store, StoreError, StoreFuture};
+use cache_core::{InputError, Store, StoreError, StoreFuture, StoreOp};
 use redis::RedisResult;
 
 use crate::connection::Connection;
@@ -63,6 +63,10 @@ struct Inner {
     max_value_size: usize,
     /// `maxmemory` when connecting, reported by [`StoreError::CapacityExceeded`].
     maxmemory: u64,
+    /// `cache.operation.duration` of each operation, registered on its first use (looking a
+    /// handle up in the recorder's registry on every command cost more than recording).
+    #[cfg(feature = "metrics")]
+    operations: [std::sync::OnceLock<metrics::Histogram>; StoreOp::COUNT],
 }
 
 impl RedisStore {
@@ -78,6 +82,8 @@ impl RedisStore {
             max_key_size: byte_limit(config.max_key_size),
             max_value_size: byte_limit(config.max_value_size),
             maxmemory: connected.server.maxmemory,
+            #[cfg(feature = "metrics")]
+            operations: Default::default(),
         };
         Ok(Self {
             connection: connected.connection,
@@ -120,7 +126,7 @@ impl RedisStore {
     /// Runs one round trip under the command timeout, mapping its failure to a `StoreError`.
     async fn round_trip<T>(
         &self,
-        op: &'static str,
+        op: StoreOp,
         call: impl Future<Output = RedisResult<T>>,
     ) -> Result<T, StoreError> {
         #[cfg(feature = "metrics")]
@@ -131,11 +137,17 @@ impl RedisStore {
             Ok(Err(err)) => Err(store_error(err, self.inner.maxmemory)),
             Err(_) => Err(StoreError::unavailable(
                 BACKEND,
-                CommandTimedOut { op, after },
+                CommandTimedOut {
+                    op: op.as_str(),
+                    after,
+                },
             )),
         };
         #[cfg(feature = "metrics")]
-        metrics::histogram!("cache.operation.duration", "store" => BACKEND, "op" => op)
+        self.inner.operations[op.index()]
+            .get_or_init(|| {
+                metrics::histogram!("cache.operation.duration", "store" => BACKEND, "op" => op.as_str())
+            })
             .record(started.elapsed().as_secs_f64());
         outcome
     }
@@ -179,7 +191,8 @@ impl Store for RedisStore {
             let key = self.checked_key(key)?;
             let mut conn = self.connection.clone();
             let cmd = redis::cmd("GET").arg(&key).to_owned();
-            self.round_trip("get", cmd.query_async(&mut conn)).await
+            self.round_trip(StoreOp::Get, cmd.query_async(&mut conn))
+                .await
         })
     }
 
@@ -195,7 +208,8 @@ impl Store for RedisStore {
             let ttl = ttl.map(ttl_millis).transpose()?;
             let mut conn = self.connection.clone();
             let cmd = with_ttl(set_cmd(&key, &value), ttl);
-            self.round_trip("set", cmd.exec_async(&mut conn)).await
+            self.round_trip(StoreOp::Set, cmd.exec_async(&mut conn))
+                .await
         })
     }
 
@@ -205,7 +219,7 @@ impl Store for RedisStore {
             let mut conn = self.connection.clone();
             let cmd = redis::cmd("DEL").arg(&key).to_owned();
             let removed: u64 = self
-                .round_trip("delete", cmd.query_async(&mut conn))
+                .round_trip(StoreOp::Delete, cmd.query_async(&mut conn))
                 .await?;
             Ok(removed > 0)
         })
@@ -225,7 +239,7 @@ impl Store for RedisStore {
             let mut cmd = set_cmd(&key, &value);
             cmd.arg("NX").arg("GET");
             let cmd = with_ttl(cmd, ttl);
-            self.round_trip("insert_if_absent", cmd.query_async(&mut conn))
+            self.round_trip(StoreOp::InsertIfAbsent, cmd.query_async(&mut conn))
                 .await
         })
     }
@@ -244,7 +258,7 @@ impl Store for RedisStore {
             let mut conn = self.connection.clone();
             let mut call = self.inner.scripts.compare_and_set.key(&key);
             call.arg(expected).arg(new.as_ref()).arg(ttl_arg(ttl));
-            self.round_trip("compare_and_set", call.invoke_async(&mut conn))
+            self.round_trip(StoreOp::CompareAndSet, call.invoke_async(&mut conn))
                 .await
         })
     }
@@ -259,7 +273,7 @@ impl Store for RedisStore {
             let mut conn = self.connection.clone();
             let mut call = self.inner.scripts.compare_and_delete.key(&key);
             call.arg(expected);
-            self.round_trip("compare_and_delete", call.invoke_async(&mut conn))
+            self.round_trip(StoreOp::CompareAndDelete, call.invoke_async(&mut conn))
                 .await
         })
     }
