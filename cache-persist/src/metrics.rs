@@ -11,15 +11,36 @@ mod enabled {
 
     const STORE: (&str, &str) = ("store", "durable");
 
-    /// One batch written to the log file (`write`, before any fsync).
-    pub(crate) fn wal_append(took: Duration) {
-        metrics::histogram!("wal.append.duration", &[STORE]).record(took.as_secs_f64());
+    /// The log thread's histograms, each registered on its first use: the thread records into
+    /// them on every group commit.
+    #[derive(Debug, Default)]
+    pub(crate) struct LogMetrics {
+        append: OnceLock<Histogram>,
+        fsync: OnceLock<Histogram>,
+        group: OnceLock<Histogram>,
     }
 
-    /// One `fdatasync` of the log, and the number of records it made durable.
-    pub(crate) fn wal_fsync(took: Duration, group: u64) {
-        metrics::histogram!("wal.fsync.duration", &[STORE]).record(took.as_secs_f64());
-        metrics::histogram!("wal.group.size", &[STORE]).record(group as f64);
+    impl LogMetrics {
+        pub(crate) fn new() -> Self {
+            Self::default()
+        }
+
+        /// One batch written to the log file (`write`, before any fsync).
+        pub(crate) fn append(&self, took: Duration) {
+            self.append
+                .get_or_init(|| metrics::histogram!("wal.append.duration", &[STORE]))
+                .record(took.as_secs_f64());
+        }
+
+        /// One `fdatasync` of the log, and the number of records it made durable.
+        pub(crate) fn fsync(&self, took: Duration, group: u64) {
+            self.fsync
+                .get_or_init(|| metrics::histogram!("wal.fsync.duration", &[STORE]))
+                .record(took.as_secs_f64());
+            self.group
+                .get_or_init(|| metrics::histogram!("wal.group.size", &[STORE]))
+                .record(group as f64);
+        }
     }
 
     /// One snapshot written, renamed and synced.
@@ -77,8 +98,19 @@ mod enabled {
 mod enabled {
     use std::time::Duration;
 
-    pub(crate) fn wal_append(_: Duration) {}
-    pub(crate) fn wal_fsync(_: Duration, _: u64) {}
+    /// Nothing to register without the feature.
+    #[derive(Debug)]
+    pub(crate) struct LogMetrics;
+
+    impl LogMetrics {
+        pub(crate) fn new() -> Self {
+            Self
+        }
+
+        pub(crate) fn append(&self, _: Duration) {}
+        pub(crate) fn fsync(&self, _: Duration, _: u64) {}
+    }
+
     pub(crate) fn snapshot(_: Duration, _: u64) {}
     pub(crate) fn recovery(_: Duration, _: u64) {}
 

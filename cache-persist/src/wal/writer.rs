@@ -50,6 +50,7 @@ pub(super) struct Writer {
     last_sync: Instant,
     /// The buffer each round's records are moved into, kept from one round to the next.
     records: Vec<u8>,
+    metrics: metrics::LogMetrics,
 }
 
 /// The largest round buffer kept for the next round; a burst's bigger one is freed.
@@ -74,6 +75,7 @@ impl Writer {
             written: first_lsn,
             last_sync: Instant::now(),
             records: Vec::new(),
+            metrics: metrics::LogMetrics::new(),
         }
     }
 
@@ -125,7 +127,7 @@ impl Writer {
             self.file
                 .write_all(&records[..bytes])
                 .map_err(|e| Failure::write(&self.path, e))?;
-            metrics::wal_append(started.elapsed());
+            self.metrics.append(started.elapsed());
             self.segment_len += bytes as u64;
             self.unsynced += count;
             self.written += count;
@@ -170,7 +172,7 @@ impl Writer {
         self.file
             .sync_data()
             .map_err(|e| Failure::sync(&self.path, e))?;
-        metrics::wal_fsync(started.elapsed(), self.unsynced);
+        self.metrics.fsync(started.elapsed(), self.unsynced);
         self.unsynced = 0;
         Ok(())
     }
