@@ -124,7 +124,7 @@ where
             } else if frequency > 0 {
                 entry.set_frequency(frequency - 1);
                 // SAFETY: see above.
-                unsafe { self.main.rotate(&self.slab) };
+                unsafe { self.main.rotate(&mut self.slab) };
                 continue;
             } else {
                 self.ghost.remember(hash, Origin::Main);

@@ -9,15 +9,21 @@
 use super::entry::{NIL, QueueId};
 use super::slab::Slab;
 
-/// A circular doubly linked FIFO of slab indexes, with the total weight of its entries.
+/// A FIFO of slab indexes from its head (the oldest) to its tail, with the total weight of its
+/// entries.
 ///
-/// Being a ring, with the tail just before the head, lets [`Fifo::rotate`] send the oldest entry
-/// to the back by moving the head alone: the main queue gives every entry read since its last
-/// turn another round that way, without touching its neighbours.
+/// The `next` links form a ring: the tail links to the head, so that [`Fifo::rotate`] sends the
+/// oldest entry to the back by moving the head and the tail along, and writes only the entry it
+/// moves. The `prev` links do not close the ring: the head's is left stale, and unlinking the head
+/// goes through the tail instead. So pushing writes the new entry and the tail, which was pushed
+/// before it and is still in the cache, and never the head, the queue's oldest entry. A full
+/// ring had every push write the head: a cache miss on every insert while a cache fills, and on
+/// every insert of one that time-to-live rather than capacity bounds.
 #[derive(Debug)]
 pub(crate) struct Fifo {
     id: QueueId,
     head: u32,
+    tail: u32,
     pub(crate) weight: u64,
 }
 
@@ -26,6 +32,7 @@ impl Fifo {
         Self {
             id,
             head: NIL,
+            tail: NIL,
             weight: 0,
         }
     }
@@ -45,36 +52,38 @@ impl Fifo {
     /// `index` is live in `slab`, and so is every member of this queue.
     #[inline]
     pub(crate) unsafe fn push_back<K, V>(&mut self, slab: &mut Slab<K, V>, index: u32) {
-        let head = self.head;
+        let (head, tail) = (self.head, self.tail);
         // SAFETY: `index` is live (the caller's promise).
         let entry = unsafe { slab.get_mut(index) };
         entry.queue = self.id;
         self.weight += entry.weight();
+        self.tail = index;
         if head == NIL {
             entry.prev = index;
             entry.next = index;
             self.head = index;
             return;
         }
-        // SAFETY: the head is a member, and the ring's tail, linked from it, is one too.
-        unsafe {
-            let tail = std::mem::replace(&mut slab.get_mut(head).prev, index);
-            let entry = slab.get_mut(index);
-            entry.prev = tail;
-            entry.next = head;
-            slab.get_mut(tail).next = index;
-        }
+        entry.prev = tail;
+        entry.next = head;
+        // SAFETY: the tail is a member.
+        unsafe { slab.get_mut(tail) }.next = index;
     }
 
     /// Sends the oldest entry to the back.
     ///
     /// # Safety
     /// Every member of this queue is live in `slab`.
-    pub(crate) unsafe fn rotate<K, V>(&mut self, slab: &Slab<K, V>) {
-        if self.head != NIL {
-            // SAFETY: the head is a member.
-            self.head = unsafe { slab.get(self.head) }.next;
+    pub(crate) unsafe fn rotate<K, V>(&mut self, slab: &mut Slab<K, V>) {
+        let head = self.head;
+        if head == NIL {
+            return;
         }
+        // SAFETY: the head is a member.
+        let entry = unsafe { slab.get_mut(head) };
+        entry.prev = self.tail;
+        self.head = entry.next;
+        self.tail = head;
     }
 
     /// Takes the entry at `index` out of this queue.
@@ -92,15 +101,23 @@ impl Fifo {
         self.weight -= entry.weight();
         if next == index {
             self.head = NIL;
+            self.tail = NIL;
             return;
         }
-        // SAFETY: a member's neighbours are members.
+        // SAFETY: the tail and a member's neighbours are members; `prev` is one unless `index`
+        // is the head, whose `prev` is stale.
         unsafe {
+            if index == self.head {
+                self.head = next;
+                slab.get_mut(self.tail).next = next;
+                return;
+            }
             slab.get_mut(prev).next = next;
-            slab.get_mut(next).prev = prev;
-        }
-        if self.head == index {
-            self.head = next;
+            if index == self.tail {
+                self.tail = prev;
+            } else {
+                slab.get_mut(next).prev = prev;
+            }
         }
     }
 
@@ -135,7 +152,7 @@ mod tests {
             assert_eq!(fifo.weight, 4);
             fifo.unlink(&mut slab, idx[1]);
             fifo.unlink(&mut slab, idx[3]);
-            assert_eq!(fifo.front(), Some(idx[0]));
+            assert_eq!(order(&fifo, &slab), [idx[0], idx[2]]);
             fifo.unlink(&mut slab, idx[0]);
             assert_eq!(fifo.front(), Some(idx[2]));
             fifo.unlink(&mut slab, idx[2]);
@@ -146,9 +163,11 @@ mod tests {
         }
     }
 
-    /// The indexes from front to back, walking the ring once.
+    /// The indexes from front to back, checking the links: `next` all the way round, `prev`
+    /// everywhere but at the head.
     fn order(fifo: &Fifo, slab: &Slab<u32, ()>) -> Vec<u32> {
         let Some(head) = fifo.front() else {
+            assert_eq!(fifo.tail, NIL);
             return Vec::new();
         };
         let mut order = vec![head];
@@ -156,11 +175,16 @@ mod tests {
         unsafe {
             let mut at = slab.get(head).next;
             while at != head {
-                assert_eq!(slab.get(slab.get(at).prev).next, at, "links agree");
+                assert_eq!(slab.get(at).prev, *order.last().unwrap(), "links agree");
                 order.push(at);
                 at = slab.get(at).next;
             }
         }
+        assert_eq!(
+            fifo.tail,
+            *order.last().unwrap(),
+            "the tail is the last entry"
+        );
         order
     }
 
@@ -170,17 +194,17 @@ mod tests {
         let mut fifo = Fifo::new(QueueId::Main);
         // SAFETY: no index of the slab is ever removed; each is pushed once, unlinked once.
         unsafe {
-            fifo.rotate(&slab);
+            fifo.rotate(&mut slab);
             assert!(fifo.is_empty());
             for &i in &idx[..3] {
                 fifo.push_back(&mut slab, i);
             }
-            fifo.rotate(&slab);
+            fifo.rotate(&mut slab);
             assert_eq!(order(&fifo, &slab), [idx[1], idx[2], idx[0]]);
             fifo.push_back(&mut slab, idx[3]);
             assert_eq!(order(&fifo, &slab), [idx[1], idx[2], idx[0], idx[3]]);
             fifo.unlink(&mut slab, idx[1]);
-            fifo.rotate(&slab);
+            fifo.rotate(&mut slab);
             assert_eq!(order(&fifo, &slab), [idx[0], idx[3], idx[2]]);
             assert_eq!(fifo.weight, 3);
         }
