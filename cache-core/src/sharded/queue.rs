@@ -2,7 +2,8 @@
 //!
 //! The links are slab indexes, followed without checks (see [`super::slab`]), so the operations
 //! that follow them are `unsafe`: their caller vouches for the queue's invariant, that every
-//! member is live in the slab it passes and links to members only.
+//! member is live in the slab it passes, and that every link but the head's `prev` (left stale,
+//! see [`Fifo`]) leads to a member.
 
 #![allow(unsafe_code)]
 
