@@ -113,9 +113,16 @@ impl Ghost {
         self.slots[slot] = new;
     }
 
-    /// Forgets `hash`, returning the queue it left if it was remembered.
+    /// Forgets `hash`, returning the queue it left if it was remembered. An empty ghost answers
+    /// without reading its slots: a cache that has not evicted yet, such as one that only a TTL
+    /// bounds, would otherwise miss the CPU cache on every insert, reading megabytes of slots it
+    /// never wrote (4% faster on the bench's ttl workload, 11 of 14 alternated runs; 0.5% more
+    /// instructions on the OLTP replays).
     #[inline]
     pub(crate) fn take(&mut self, hash: u32) -> Option<Origin> {
+        if self.remembered.total() == 0 {
+            return None;
+        }
         let key = Self::key(hash);
         let slot = self.slot(key);
         let stored = self.slots[slot];
