@@ -29,7 +29,8 @@ const MAX_SHARDS: usize = 1 << 16;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheConfig {
-    /// Shards, a power of two; absent: sixteen per core, fewer for small caches.
+    /// Shards, a power of two; absent: sixteen per core, more for large caches and fewer for small
+    /// ones.
     pub shards: Option<usize>,
     /// The capacity in entries (weight units for a cache built with a weigher).
     pub max_capacity: u64,
