@@ -297,3 +297,30 @@ fn a_byte_bounded_store_never_overbooks_its_capacity() {
         .block_on(store.set(&Bytes::from_static(b"k"), whole, None))
         .expect("capacity leaked by the concurrent writes");
 }
+
+#[test]
+fn concurrent_reads_of_one_shard_are_all_counted() {
+    const THREADS: u64 = 4;
+    const READS_PER_THREAD: u64 = 50_000;
+    let cache: ShardedCache<u64, u64> = ShardedCache::builder().shards(1).max_capacity(64).build();
+    // Even keys are present and odd ones never are, so every read's outcome is known.
+    (0..8).step_by(2).for_each(|key| cache.insert(key, key));
+    std::thread::scope(|scope| {
+        for thread in 0..THREADS {
+            let cache = &cache;
+            scope.spawn(move || {
+                for read in 0..READS_PER_THREAD {
+                    let key = (read + thread) % 8;
+                    assert_eq!(cache.get(&key), (key % 2 == 0).then_some(key));
+                }
+            });
+        }
+    });
+    let stats = cache.stats();
+    let reads = THREADS * READS_PER_THREAD;
+    assert_eq!(
+        (stats.hits, stats.misses),
+        (reads / 2, reads / 2),
+        "{stats:?}"
+    );
+}
