@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
 
 use super::instrument::Op;
-use super::shard::Full;
+use super::shard::{Full, Incoming};
 use super::write::Lifetime;
 use super::{CapacityExceeded, ShardedCache};
 
@@ -83,9 +83,16 @@ where
         let weight = self.weigh(&key, &value);
         let expires_at = self.deadline(lifetime, &ctx.now);
         self.make_room_for(weight, &ctx);
+        let new = Incoming {
+            hash,
+            key,
+            value,
+            weight,
+            expires_at,
+        };
         let existing = self
             .locked(self.shard_index(hash), &ctx, |shard, ctx, out| {
-                shard.insert_if_absent(hash, key, value, weight, expires_at, ctx, out)
+                shard.insert_if_absent(new, ctx, out)
             })
             .map_err(|Full| self.full())?;
         if existing.is_none() {

@@ -20,6 +20,17 @@ use super::target::SmallTarget;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Full;
 
+/// A value on its way into a shard, with what the cache worked out for it.
+#[derive(Debug)]
+pub(crate) struct Incoming<K, V> {
+    pub(crate) hash: u64,
+    pub(crate) key: K,
+    pub(crate) value: V,
+    pub(crate) weight: u64,
+    /// In clock nanoseconds, or `NEVER`.
+    pub(crate) expires_at: u64,
+}
+
 /// A hash table slot: an entry's slab index and the low half of its hash. The table hashes on
 /// that half alone ([`Slot::table_hash`]), so growing the table rehashes without reading a single
 /// entry, and a lookup compares it before it reads the entry's key.
@@ -246,49 +257,40 @@ where
         entry.value
     }
 
-    /// Stores `value` under `key`, replacing a live value; `Err(Full)` only when rejecting.
+    /// Stores the incoming value, replacing a live one; `Err(Full)` only when rejecting.
     #[inline]
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn insert(
         &mut self,
-        hash: u64,
-        key: K,
-        value: V,
-        weight: u64,
-        expires_at: u64,
+        new: Incoming<K, V>,
         ctx: &WriteContext<'_>,
         out: &mut Removals<K, V>,
     ) -> Result<(), Full> {
         self.begin_write(ctx, out);
-        match self.live_index(hash, &key, ctx, out) {
+        match self.live_index(new.hash, &new.key, ctx, out) {
             Some(index) => {
                 // SAFETY: `live_index` answers with an index from the table.
                 unsafe {
-                    if !self.reserve_growth(index, weight, ctx) {
+                    if !self.reserve_growth(index, new.weight, ctx) {
                         return Err(Full);
                     }
-                    self.replace_at(index, value, weight, expires_at, ctx, out);
+                    self.replace_at(index, new.value, new.weight, new.expires_at, ctx, out);
                 }
                 Ok(())
             }
-            None => self.insert_new(hash, key, value, weight, expires_at, ctx, out),
+            None => self.insert_new(new, ctx, out),
         }
     }
 
-    /// Stores `value` only when no live entry exists; returns the live value otherwise.
-    #[allow(clippy::too_many_arguments)]
+    /// Stores the incoming value only when no live entry exists; returns the live value
+    /// otherwise.
     pub(crate) fn insert_if_absent(
         &mut self,
-        hash: u64,
-        key: K,
-        value: V,
-        weight: u64,
-        expires_at: u64,
+        new: Incoming<K, V>,
         ctx: &WriteContext<'_>,
         out: &mut Removals<K, V>,
     ) -> Result<Option<V>, Full> {
         self.begin_write(ctx, out);
-        match self.live_index(hash, &key, ctx, out) {
+        match self.live_index(new.hash, &new.key, ctx, out) {
             Some(index) => {
                 // SAFETY: `live_index` answers with an index from the table.
                 let entry = unsafe { self.slab.get(index) };
@@ -298,9 +300,7 @@ where
                 }
                 Ok(Some(entry.value.clone()))
             }
-            None => self
-                .insert_new(hash, key, value, weight, expires_at, ctx, out)
-                .map(|()| None),
+            None => self.insert_new(new, ctx, out).map(|()| None),
         }
     }
 
@@ -369,17 +369,19 @@ where
     }
 
     #[inline]
-    #[allow(clippy::too_many_arguments)]
     fn insert_new(
         &mut self,
-        hash: u64,
-        key: K,
-        value: V,
-        weight: u64,
-        expires_at: u64,
+        new: Incoming<K, V>,
         ctx: &WriteContext<'_>,
         out: &mut Removals<K, V>,
     ) -> Result<(), Full> {
+        let Incoming {
+            hash,
+            key,
+            value,
+            weight,
+            expires_at,
+        } = new;
         // Asked before making room, which may evict and overwrite the ghost slot of this hash.
         let short = Slot::short(hash);
         let returned = self.ghost.take(short);
@@ -511,6 +513,16 @@ mod tests {
     use crate::MockClock;
     use crate::sharded::context::Budget;
 
+    fn incoming<K, V>(hash: u64, key: K, value: V, weight: u64, expires_at: u64) -> Incoming<K, V> {
+        Incoming {
+            hash,
+            key,
+            value,
+            weight,
+            expires_at,
+        }
+    }
+
     fn context(clock: &MockClock) -> WriteContext<'_> {
         WriteContext {
             now: Now::new(clock),
@@ -525,10 +537,16 @@ mod tests {
         let ctx = context(&clock);
         let mut out = Removals::new(true);
         let mut shard: Shard<&str, u32> = Shard::new(100, true);
-        shard.insert(1, "a", 1, 10, NEVER, &ctx, &mut out).unwrap();
-        shard.insert(2, "b", 2, 20, 50, &ctx, &mut out).unwrap();
+        shard
+            .insert(incoming(1, "a", 1, 10, NEVER), &ctx, &mut out)
+            .unwrap();
+        shard
+            .insert(incoming(2, "b", 2, 20, 50), &ctx, &mut out)
+            .unwrap();
         assert_eq!((shard.len(), shard.weight, shard.expiring), (2, 30, 1));
-        shard.insert(2, "b", 3, 5, NEVER, &ctx, &mut out).unwrap();
+        shard
+            .insert(incoming(2, "b", 3, 5, NEVER), &ctx, &mut out)
+            .unwrap();
         assert_eq!((shard.len(), shard.weight, shard.expiring), (2, 15, 0));
         assert_eq!(
             shard.remove_if(1, "a", |&v| v == 1, &ctx, &mut out),
@@ -551,13 +569,13 @@ mod tests {
         let mut out = Removals::new(false);
         let mut shard: Shard<&str, u32> = Shard::new(100, true);
         shard
-            .insert(1, "a", 1, 1, 10, &context(&clock), &mut out)
+            .insert(incoming(1, "a", 1, 1, 10), &context(&clock), &mut out)
             .unwrap();
         clock.advance(std::time::Duration::from_nanos(10));
         let ctx = context(&clock);
         assert!(shard.get(1, "a", &ctx.now, NEVER).is_none());
         assert_eq!(
-            shard.insert_if_absent(1, "a", 2, 1, NEVER, &ctx, &mut out),
+            shard.insert_if_absent(incoming(1, "a", 2, 1, NEVER), &ctx, &mut out),
             Ok(None)
         );
         assert_eq!(shard.counters.removals.expired, 1);
@@ -579,9 +597,12 @@ mod tests {
         };
         let mut out = Removals::new(false);
         let mut shard: Shard<u32, u32> = Shard::new(2, false);
-        assert_eq!(shard.insert(1, 1, 1, 1, NEVER, &ctx, &mut out), Ok(()));
-        assert_eq!(shard.insert(2, 2, 2, 1, NEVER, &ctx, &mut out), Ok(()));
-        assert_eq!(shard.insert(3, 3, 3, 1, NEVER, &ctx, &mut out), Err(Full));
+        for key in 1..=2 {
+            let new = incoming(u64::from(key), key, key, 1, NEVER);
+            assert_eq!(shard.insert(new, &ctx, &mut out), Ok(()));
+        }
+        let new = incoming(3, 3, 3, 1, NEVER);
+        assert_eq!(shard.insert(new, &ctx, &mut out), Err(Full));
         assert_eq!(
             shard.replace_if(2, &2, |_| true, 9, |_, _| 2, NEVER, &ctx, &mut out),
             Err(9)

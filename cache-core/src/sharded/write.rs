@@ -10,7 +10,7 @@ use super::context::{Budget, Now, WriteContext};
 use super::entry::{Entry, NEVER};
 use super::instrument::Op;
 use super::listener::Removals;
-use super::shard::{Full, Shard};
+use super::shard::{Full, Incoming, Shard};
 use super::{CapacityExceeded, EvictionMode, ShardedCache};
 use crate::duration_nanos;
 
@@ -102,8 +102,15 @@ where
         let weight = self.weigh(&key, &value);
         let expires_at = self.deadline(lifetime, &ctx.now);
         self.make_room_for(weight, &ctx);
+        let new = Incoming {
+            hash,
+            key,
+            value,
+            weight,
+            expires_at,
+        };
         self.locked(self.shard_index(hash), &ctx, |shard, ctx, out| {
-            shard.insert(hash, key, value, weight, expires_at, ctx, out)
+            shard.insert(new, ctx, out)
         })
         .map_err(|Full| self.full())?;
         self.note_deadline(expires_at, &ctx);
