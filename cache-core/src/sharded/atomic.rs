@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
 
 use super::instrument::Op;
-use super::shard::{Full, Incoming};
+use super::shard::Full;
 use super::write::Lifetime;
 use super::{CapacityExceeded, ShardedCache};
 
@@ -78,20 +78,11 @@ where
         lifetime: Lifetime,
     ) -> Result<Option<V>, CapacityExceeded> {
         let _timer = self.inner.time(Op::InsertIfAbsent);
-        let hash = self.hash(&key);
         let ctx = self.context();
-        let weight = self.weigh(&key, &value);
-        let expires_at = self.deadline(lifetime, &ctx.now);
-        self.make_room_for(weight, &ctx);
-        let new = Incoming {
-            hash,
-            key,
-            value,
-            weight,
-            expires_at,
-        };
+        let new = self.incoming(key, value, lifetime, &ctx);
+        let (index, expires_at) = (self.shard_index(new.hash), new.expires_at);
         let existing = self
-            .locked(self.shard_index(hash), &ctx, |shard, ctx, out| {
+            .locked(index, &ctx, |shard, ctx, out| {
                 shard.insert_if_absent(new, ctx, out)
             })
             .map_err(|Full| self.full())?;

@@ -97,24 +97,34 @@ where
         lifetime: Lifetime,
     ) -> Result<(), CapacityExceeded> {
         let _timer = self.inner.time(Op::Insert);
-        let hash = self.hash(&key);
         let ctx = self.context();
+        let new = self.incoming(key, value, lifetime, &ctx);
+        let (index, expires_at) = (self.shard_index(new.hash), new.expires_at);
+        self.locked(index, &ctx, |shard, ctx, out| shard.insert(new, ctx, out))
+            .map_err(|Full| self.full())?;
+        self.note_deadline(expires_at, &ctx);
+        Ok(())
+    }
+
+    /// What `key` and `value` take into their shard: their hash, weight and deadline. A
+    /// rejecting cache makes room for them first.
+    pub(crate) fn incoming(
+        &self,
+        key: K,
+        value: V,
+        lifetime: Lifetime,
+        ctx: &WriteContext<'_>,
+    ) -> Incoming<K, V> {
         let weight = self.weigh(&key, &value);
         let expires_at = self.deadline(lifetime, &ctx.now);
-        self.make_room_for(weight, &ctx);
-        let new = Incoming {
-            hash,
+        self.make_room_for(weight, ctx);
+        Incoming {
+            hash: self.hash(&key),
             key,
             value,
             weight,
             expires_at,
-        };
-        self.locked(self.shard_index(hash), &ctx, |shard, ctx, out| {
-            shard.insert(new, ctx, out)
-        })
-        .map_err(|Full| self.full())?;
-        self.note_deadline(expires_at, &ctx);
-        Ok(())
+        }
     }
 
     pub(crate) fn context(&self) -> WriteContext<'_> {
