@@ -73,8 +73,7 @@ fn main() {
 
     if selected("zipf") {
         let streams = workloads::zipf(100_000, sizes.zipf_ops, 2);
-        let systems = ALL_SYSTEMS;
-        rows.extend(measure("zipf", &systems, 10_000, 2, |system| {
+        rows.extend(measure("zipf", &ALL_SYSTEMS, 10_000, 2, |system| {
             Ok(replay(
                 &*(system.build)(10_000, None),
                 &streams,
